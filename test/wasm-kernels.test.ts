@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { initBackend } from '../engine/backend.ts';
+
+/** Runs fn on the cpu backend and on wasm; returns both results as plain arrays. */
+async function onBoth(fn: () => tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
+  const run = async (backend: 'cpu' | 'wasm') => {
+    await initBackend(backend);
+    return tf.tidy(fn).map((t) => { const v = t.dataSync() as Float32Array; t.dispose(); return v; });
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  return [cpu, wasm];
+}
+
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < a.length; i++) { diff += (a[i] - b[i]) ** 2; norm += a[i] ** 2; }
+  return Math.sqrt(diff / Math.max(norm, 1e-30));
+}
+
+function seeded(shape: number[], seed: number): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
+
+describe('wasm training kernels match the cpu backend', () => {
+  beforeAll(async () => { await initBackend('wasm'); });
+
+  const convCases: Array<{ name: string; x: number[]; w: number[]; stride: number; pad: 'same' | 'valid' }> = [
+    { name: '3x3 same', x: [2, 7, 6, 5], w: [3, 3, 5, 4], stride: 1, pad: 'same' },
+    { name: '3x3 valid', x: [2, 7, 6, 3], w: [3, 3, 3, 4], stride: 1, pad: 'valid' },
+    { name: '1x1', x: [3, 4, 4, 6], w: [1, 1, 6, 2], stride: 1, pad: 'same' },
+    { name: '3x3 stride 2', x: [2, 8, 8, 3], w: [3, 3, 3, 5], stride: 2, pad: 'same' },
+  ];
+  for (const c of convCases) {
+    it(`conv2d gradients, ${c.name}`, async () => {
+      const [cpu, wasm] = await onBoth(() => {
+        const x = seeded(c.x, 1);
+        const w = seeded(c.w, 2);
+        const probe = seeded(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad).shape, 3);
+        const f = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad), probe));
+        const [dx, dw] = tf.grads(f)([x, w]);
+        return [dx, dw];
+      });
+      expect(relativeError(cpu[0], wasm[0])).toBeLessThan(1e-4);
+      expect(relativeError(cpu[1], wasm[1])).toBeLessThan(1e-4);
+    });
+  }
+
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    it(`matMul gradients, transposeA=${ta} transposeB=${tb}`, async () => {
+      const [cpu, wasm] = await onBoth(() => {
+        const a = seeded(ta ? [2, 7, 5] : [2, 5, 7], 4);
+        const b = seeded(tb ? [2, 3, 7] : [2, 7, 3], 5);
+        const probe = seeded([2, 5, 3], 6);
+        const f = (aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.matMul(aa as tf.Tensor3D, bb as tf.Tensor3D, ta, tb), probe));
+        const value = tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, ta, tb);
+        const [da, db] = tf.grads(f)([a, b]);
+        return [value, da, db];
+      });
+      for (let i = 0; i < 3; i++) expect(relativeError(cpu[i], wasm[i])).toBeLessThan(1e-4);
+    });
+  }
+});
