@@ -105,3 +105,14 @@ describe('invertible modules', () => {
     second.dispose();
   });
 });
+
+describe('randomOrthogonal', () => {
+  it('gives Q with Q^T Q = I, fast enough for the 512-wide tail', async () => {
+    const { randomOrthogonal } = await import('../engine/flow/orthogonal.ts');
+    const q = randomOrthogonal(512, 4);
+    const identity = tf.matMul(q, q, true, false);
+    expect(maxAbsDifference(identity, tf.eye(512))).toBeLessThan(1e-5);
+    expect(maxAbsDifference(randomOrthogonal(8, 4), randomOrthogonal(8, 4))).toBe(0);
+    expect(maxAbsDifference(randomOrthogonal(8, 4), randomOrthogonal(8, 5))).toBeGreaterThan(0.01);
+  });
+});

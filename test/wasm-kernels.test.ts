@@ -32,6 +32,8 @@ describe('wasm training kernels match the cpu backend', () => {
     { name: '3x3 valid', x: [2, 7, 6, 3], w: [3, 3, 3, 4], stride: 1, pad: 'valid' },
     { name: '1x1', x: [3, 4, 4, 6], w: [1, 1, 6, 2], stride: 1, pad: 'same' },
     { name: '3x3 stride 2', x: [2, 8, 8, 3], w: [3, 3, 3, 5], stride: 2, pad: 'same' },
+    { name: '3x3 stride 2 valid, odd size', x: [2, 9, 7, 3], w: [3, 3, 3, 2], stride: 2, pad: 'valid' },
+    { name: '2x2 same (asymmetric padding)', x: [1, 5, 6, 2], w: [2, 2, 2, 3], stride: 1, pad: 'same' },
   ];
   for (const c of convCases) {
     it(`conv2d gradients, ${c.name}`, async () => {
@@ -62,4 +64,19 @@ describe('wasm training kernels match the cpu backend', () => {
       for (let i = 0; i < 3; i++) expect(relativeError(cpu[i], wasm[i])).toBeLessThan(1e-4);
     });
   }
+
+  it('sum, mean and broadcasting tile (the replaced kernels) match, with their gradients', async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const x = seeded([3, 4, 5, 6], 7);
+      const outputs: tf.Tensor[] = [];
+      for (const axes of [[0], [0, 1, 2], [1, 2], [3], [0, 2]]) {
+        outputs.push(tf.sum(x, axes), tf.mean(x, axes, true));
+      }
+      outputs.push(tf.tile(seeded([1, 1, 1, 6], 8), [3, 4, 5, 1]), tf.tile(seeded([2, 3], 9), [2, 2]));
+      const [dx] = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(xx, tf.mean(xx, [0, 1, 2]), tf.ones([6]), seeded([6], 10), seeded([6], 11)), seeded([3, 4, 5, 6], 12))))([x]);
+      return [...outputs, dx];
+    });
+    expect(cpu.length).toBe(wasm.length);
+    cpu.forEach((values, i) => expect(relativeError(values, wasm[i])).toBeLessThan(1e-5));
+  });
 });

@@ -4,14 +4,33 @@ import * as tf from '@tensorflow/tfjs';
 import { type FlowResult, type InvertibleModule, zeroLogdet } from './module.ts';
 import type { ParamStore } from './params.ts';
 
-/** A random orthogonal matrix: Q of the QR decomposition of a Gaussian matrix, signs fixed by R. */
+/**
+ * A random orthogonal matrix, uniform over the orthogonal group: Gram-Schmidt (twice, in float64)
+ * on the columns of a seeded Gaussian matrix. Done in JS because tf.linalg.qr builds the
+ * decomposition from thousands of tiny ops and takes seconds for the 512 x 512 tail.
+ */
 export function randomOrthogonal(size: number, seed: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [q, r] = tf.linalg.qr(tf.randomNormal([size, size], 0, 1, 'float32', seed));
-    // Multiplying column j by sign(R_jj) makes the draw uniform over orthogonal matrices.
-    const signs = tf.sign(tf.sum(tf.mul(r, tf.eye(size)), 0));
-    return tf.mul(q, tf.where(tf.equal(signs, 0), tf.onesLike(signs), signs)) as tf.Tensor2D;
-  });
+  const gaussian = tf.tidy(() => tf.randomNormal([size, size], 0, 1, 'float32', seed).dataSync());
+  // columns[j] is column j of the matrix.
+  const columns = Array.from({ length: size }, (_, j) => Float64Array.from({ length: size }, (_, i) => gaussian[i * size + j]));
+  for (let j = 0; j < size; j++) {
+    const v = columns[j];
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < j; k++) {
+        const q = columns[k];
+        let dot = 0;
+        for (let i = 0; i < size; i++) dot += q[i] * v[i];
+        for (let i = 0; i < size; i++) v[i] -= dot * q[i];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < size; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < size; i++) v[i] /= norm;
+  }
+  const values = new Float32Array(size * size);
+  columns.forEach((column, j) => column.forEach((value, i) => { values[i * size + j] = value; }));
+  return tf.tensor2d(values, [size, size]);
 }
 
 export class OrthogonalMixing implements InvertibleModule {
