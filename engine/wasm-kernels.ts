@@ -150,6 +150,34 @@ export function registerWasmTrainingKernels(): void {
   reduceLeading('Sum');
   reduceLeading('Mean');
 
+  // Slice and split copy straight between views of the wasm heap: the stock kernels first copy the
+  // whole input out of the heap (readSync) for every slice, so splitting a tensor in k parts or
+  // slicing a big one cost k whole copies.
+  const genericSlice = original('Slice');
+  replaceKernel('Slice', (args) => {
+    const x = args.inputs.x as Info;
+    if (x.dtype === 'string') return genericSlice(args);
+    const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] };
+    const [start, extent] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo & { rank: number; shape: number[] } as never, begin, size);
+    return sliceFromHeap(args.backend as WasmBackend, x, start, extent);
+  });
+  const genericSplit = original('SplitV');
+  replaceKernel('SplitV', (args) => {
+    const x = args.inputs.x as Info;
+    if (x.dtype === 'string') return genericSplit(args);
+    const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    const $axis = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as never, numOrSizeSplits, $axis);
+    const start = x.shape.map(() => 0);
+    return sizes.map((partSize) => {
+      const extent = [...x.shape];
+      extent[$axis] = partSize;
+      const part = sliceFromHeap(args.backend as WasmBackend, x, [...start], extent);
+      start[$axis] += partSize;
+      return part;
+    }) as unknown as Info;
+  });
+
   // Tile that only broadcasts size-1 axes (batch-norm gradients): zeros of the output shape plus
   // x, which the broadcasting Add does at memory speed; the generic Tile is element by element.
   const genericTile = original('Tile');
@@ -162,6 +190,41 @@ export function registerWasmTrainingKernels(): void {
     const zeros = scope.run('Fill', {}, { shape: x.shape.map((d, i) => d * reps[i]), value: 0, dtype: 'float32' });
     return scope.finish(scope.run('Add', { a: zeros, b: x }));
   });
+}
+
+/** Copies x[start : start + extent] into a new tensor, one contiguous run at a time. */
+function sliceFromHeap(backend: WasmBackend, x: Info, start: number[], extent: number[]): Info {
+  const out = backend.makeOutput(extent, x.dtype);
+  // Views are taken after makeOutput: growing the heap detaches earlier views.
+  const source = backend.typedArrayFromHeap(x);
+  const target = backend.typedArrayFromHeap(out);
+  const rank = x.shape.length;
+  const strides = [...tf.util.computeStrides(x.shape), 1];
+  // Trailing axes taken whole merge into the contiguous run.
+  let inner = rank - 1;
+  let run = rank === 0 ? 1 : extent[inner];
+  while (inner > 0 && extent[inner] === x.shape[inner]) {
+    inner--;
+    run *= extent[inner];
+  }
+  if (rank === 0 || inner === 0) {
+    const offset = rank === 0 ? 0 : start[0] * strides[0];
+    target.set(source.subarray(offset, offset + run));
+    return out;
+  }
+  // Walk the outer indices (axes 0 .. inner-1) like an odometer.
+  const index = new Array<number>(inner).fill(0);
+  const runs = target.length / run;
+  for (let r = 0; r < runs; r++) {
+    let offset = start[inner] * strides[inner];
+    for (let a = 0; a < inner; a++) offset += (start[a] + index[a]) * strides[a];
+    target.set(source.subarray(offset, offset + run), r * run);
+    for (let a = inner - 1; a >= 0; a--) {
+      if (++index[a] < extent[a]) break;
+      index[a] = 0;
+    }
+  }
+  return out;
 }
 
 /** Column sums of a row-major [rows, width] array, eight rows per pass (2x faster in V8). */

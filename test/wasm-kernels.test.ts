@@ -79,4 +79,19 @@ describe('wasm training kernels match the cpu backend', () => {
     expect(cpu.length).toBe(wasm.length);
     cpu.forEach((values, i) => expect(relativeError(values, wasm[i])).toBeLessThan(1e-5));
   });
+
+  it('slice and split (the replaced kernels) match, strided and contiguous', async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const x = seeded([3, 4, 5, 6], 13);
+      return [
+        tf.slice(x, [1, 1, 2, 3], [2, 2, 3, 2]),
+        tf.slice(x, [1, 0, 0, 0], [1, 4, 5, 6]),
+        tf.slice(x, [0, 2, 0, 0], [3, 2, 5, 6]),
+        tf.slice(tf.reshape(x, [-1]), 17, 40),
+        ...tf.split(x, [2, 4], -1),
+        ...tf.split(x, 2, 1),
+      ];
+    });
+    cpu.forEach((values, i) => expect(Array.from(wasm[i])).toEqual(Array.from(values)));
+  });
 });

@@ -49,11 +49,11 @@ export class OrthogonalMixing implements InvertibleModule {
     return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(x, [-1, channels]), this.matrix, false, transposed), x.shape));
   }
 
-  forward(x: tf.Tensor): FlowResult {
+  forward(x: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     return { out: this.apply(x, false), logdet: zeroLogdet(x) };
   }
 
-  inverse(y: tf.Tensor): FlowResult {
+  inverse(y: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     // Orthogonal: the inverse is the transpose, |det| = 1.
     return { out: this.apply(y, true), logdet: zeroLogdet(y) };
   }

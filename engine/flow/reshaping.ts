@@ -31,10 +31,10 @@ export class Squeeze implements InvertibleModule {
     checkEven(this.kind, inShape);
     this.outShape = [inShape[0] / 2, inShape[1] / 2, inShape[2] * 4];
   }
-  forward(x: tf.Tensor): FlowResult {
+  forward(x: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     return { out: spaceToDepth(x), logdet: zeroLogdet(x) };
   }
-  inverse(y: tf.Tensor): FlowResult {
+  inverse(y: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     return { out: depthToSpace(y), logdet: zeroLogdet(y) };
   }
 }
@@ -59,10 +59,10 @@ export class HaarDownsampling implements InvertibleModule {
   private mix(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(x, [-1, 4]), tf.tensor2d(HAAR)), x.shape));
   }
-  forward(x: tf.Tensor): FlowResult {
+  forward(x: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     return { out: this.mix(spaceToDepth(x)), logdet: zeroLogdet(x) };
   }
-  inverse(y: tf.Tensor): FlowResult {
+  inverse(y: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     return { out: depthToSpace(this.mix(y)), logdet: zeroLogdet(y) };
   }
 }
@@ -74,10 +74,10 @@ export class Flatten implements InvertibleModule {
   constructor(readonly inShape: number[]) {
     this.outShape = [inShape.reduce((a, b) => a * b, 1)];
   }
-  forward(x: tf.Tensor): FlowResult {
+  forward(x: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     return { out: tf.reshape(x, [x.shape[0], ...this.outShape]), logdet: zeroLogdet(x) };
   }
-  inverse(y: tf.Tensor): FlowResult {
+  inverse(y: tf.Tensor, _condition: tf.Tensor | null = null): FlowResult {
     return { out: tf.reshape(y, [y.shape[0], ...this.inShape]), logdet: zeroLogdet(y) };
   }
 }

@@ -1,5 +1,6 @@
 // Adam with decoupled weight decay (AdamW). Written out rather than tf.train.adam so its state
-// (moments and step count) can be saved with a checkpoint and the decay is applied as intended.
+// (moments and step count) can be saved with a checkpoint, and fused: all parameters are updated as
+// one flat vector, a dozen kernels per step instead of a dozen per parameter tensor.
 import * as tf from '@tensorflow/tfjs';
 
 export interface AdamSettings {
@@ -11,13 +12,16 @@ export interface AdamSettings {
 }
 
 export class Adam {
-  private readonly first: tf.Variable[];
-  private readonly second: tf.Variable[];
+  private readonly first: tf.Variable;
+  private readonly second: tf.Variable;
+  private readonly sizes: number[];
   step = 0;
 
   constructor(private readonly variables: tf.Variable[], private readonly settings: AdamSettings) {
-    this.first = variables.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.second = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    this.sizes = variables.map((v) => v.size);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    this.first = tf.variable(tf.zeros([total]), false);
+    this.second = tf.variable(tf.zeros([total]), false);
   }
 
   /** Applies one update; gradients are in the order of the variables given to the constructor. */
@@ -27,20 +31,26 @@ export class Adam {
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
+      const flatten = (tensors: tf.Tensor[]) => tf.concat(tensors.map((t) => tf.reshape(t, [-1])));
+      const g = flatten(gradients);
+      const m = tf.add(tf.mul(this.first, beta1), tf.mul(g, 1 - beta1));
+      const v = tf.add(tf.mul(this.second, beta2), tf.mul(tf.square(g), 1 - beta2));
+      this.first.assign(m);
+      this.second.assign(v);
+      const step = tf.div(tf.mul(m, learningRate / correction1), tf.add(tf.sqrt(tf.div(v, correction2)), epsilon));
+      const decayed = tf.mul(flatten(this.variables), 1 - learningRate * weightDecay);
+      const updated = tf.sub(decayed, step);
+      // Slices one by one: wasm's SplitV into a hundred parts is far slower than a hundred slices.
+      let offset = 0;
       this.variables.forEach((variable, i) => {
-        const g = gradients[i];
-        const m = tf.add(tf.mul(this.first[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.second[i], beta2), tf.mul(tf.square(g), 1 - beta2));
-        this.first[i].assign(m);
-        this.second[i].assign(v);
-        const update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), epsilon));
-        const decayed = weightDecay > 0 ? tf.mul(variable, 1 - learningRate * weightDecay) : variable;
-        variable.assign(tf.sub(decayed, tf.mul(update, learningRate)));
+        variable.assign(tf.reshape(tf.slice(updated, offset, this.sizes[i]), variable.shape));
+        offset += this.sizes[i];
       });
     });
   }
 
   dispose(): void {
-    for (const t of [...this.first, ...this.second]) t.dispose();
+    this.first.dispose();
+    this.second.dispose();
   }
 }

@@ -2,7 +2,7 @@
 // maximum-likelihood loss in bits per dimension, an Adam step, sampling, encoding and decoding.
 import * as tf from '@tensorflow/tfjs';
 import { type ConditionNetwork, ConvConditionNetwork } from '../condition.ts';
-import { type Conditions, MultiScaleFlow } from '../flow/network.ts';
+import { type Conditions, type FlowOutput, MultiScaleFlow } from '../flow/network.ts';
 import { ParamStore } from '../flow/params.ts';
 import { Adam } from './adam.ts';
 import { levelSizes, type ModelConfig } from './config.ts';
@@ -55,11 +55,12 @@ export class ColorizationModel {
   }
 
   /** Latent parts and the forward log-det of ab given L. */
-  encode(chroma: tf.Tensor4D, lightness: tf.Tensor4D | Conditions): { latents: tf.Tensor2D[]; logdet: tf.Tensor1D } {
+  encode(chroma: tf.Tensor4D, lightness: tf.Tensor4D | Conditions): FlowOutput {
+    // tidy keeps the tensors of the returned object; its typings only know plain containers.
     return tf.tidy(() => {
       const conditions = isConditions(lightness) ? lightness : this.conditions(lightness);
-      return this.flow.forward(chroma, expandConditions(conditions, chroma.shape[0]));
-    });
+      return this.flow.forward(chroma, expandConditions(conditions, chroma.shape[0])) as unknown as tf.TensorContainer;
+    }) as unknown as FlowOutput;
   }
 
   /** -log2 p(ab | L) per dimension, for each image of the batch. */
