@@ -2,6 +2,7 @@
 // the fully connected tail. Behind one interface so a frozen pretrained backbone can replace the
 // network trained from scratch.
 import * as tf from '@tensorflow/tfjs';
+import { leakyRelu } from './flow/activation.ts';
 import type { ConditionShapes, Conditions } from './flow/network.ts';
 import type { ParamStore } from './flow/params.ts';
 
@@ -22,7 +23,6 @@ export interface ConvConditionConfig {
   globalDim: number;
 }
 
-const LEAK = 0.1;
 
 class Conv {
   private readonly weight: tf.Variable;
@@ -33,7 +33,7 @@ class Conv {
   }
   apply(x: tf.Tensor4D, activate = true): tf.Tensor4D {
     const y = tf.add(tf.conv2d(x, this.weight as tf.Tensor4D, 1, 'same'), this.bias) as tf.Tensor4D;
-    return activate ? tf.leakyRelu(y, LEAK) : y;
+    return activate ? leakyRelu(y) : y;
   }
 }
 
@@ -46,7 +46,7 @@ class Dense {
   }
   apply(x: tf.Tensor2D, activate: boolean): tf.Tensor2D {
     const y = tf.add(tf.matMul(x, this.weight as tf.Tensor2D), this.bias) as tf.Tensor2D;
-    return activate ? tf.leakyRelu(y, LEAK) : y;
+    return activate ? leakyRelu(y) : y;
   }
 }
 

@@ -10,6 +10,7 @@ interface WasmBackend {
   disposeData(dataId: object): boolean;
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   typedArrayFromHeap(info: Info): tf.TypedArray;
+  incRef(dataId: object): void;
 }
 
 const BACKEND = 'wasm';
@@ -178,6 +179,43 @@ export function registerWasmTrainingKernels(): void {
     }) as unknown as Info;
   });
 
+  // Concatenation with short inner runs (joining two 1-channel halves) copies element by element:
+  // the stock kernel makes a subarray per run, which dominates for runs of a few values.
+  const genericConcat = original('Concat');
+  replaceKernel('Concat', (args) => {
+    const parts = (args.inputs as unknown as Info[]).filter((t) => t.shape.every((d) => d > 0));
+    if (parts.length < 2 || parts[0].dtype === 'string') return genericConcat(args);
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, parts[0].shape)[0];
+    const shape = tf.backend_util.computeOutShape(parts.map((t) => t.shape), axis);
+    const backend = args.backend as WasmBackend;
+    const out = backend.makeOutput(shape, parts[0].dtype);
+    const target = backend.typedArrayFromHeap(out);
+    const sources = parts.map((t) => backend.typedArrayFromHeap(t));
+    const runs = parts.map((t) => t.shape.slice(axis).reduce((a, b) => a * b, 1));
+    const rows = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    let position = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < parts.length; i++) {
+        copyRun(sources[i], r * runs[i], target, position, runs[i]);
+        position += runs[i];
+      }
+    }
+    return out;
+  });
+
+  // Identity and same-type Cast share the input's memory (as Reshape does) instead of copying it:
+  // wasm tensors are never written in place, and tf.moments / mean gradients cast float32 to float32.
+  const share = (x: Info, backend: unknown): Info => {
+    (backend as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+  replaceKernel('Identity', (args) => share(args.inputs.x as Info, args.backend));
+  const genericCast = original('Cast');
+  replaceKernel('Cast', (args) => {
+    const x = args.inputs.x as Info;
+    return (args.attrs as { dtype: string }).dtype === x.dtype ? share(x, args.backend) : genericCast(args);
+  });
+
   // Tile that only broadcasts size-1 axes (batch-norm gradients): zeros of the output shape plus
   // x, which the broadcasting Add does at memory speed; the generic Tile is element by element.
   const genericTile = original('Tile');
@@ -190,6 +228,15 @@ export function registerWasmTrainingKernels(): void {
     const zeros = scope.run('Fill', {}, { shape: x.shape.map((d, i) => d * reps[i]), value: 0, dtype: 'float32' });
     return scope.finish(scope.run('Add', { a: zeros, b: x }));
   });
+}
+
+/** Copies length values; short runs element by element, since a subarray costs more than that. */
+function copyRun(source: tf.TypedArray, from: number, target: tf.TypedArray, to: number, length: number): void {
+  if (length >= 32) {
+    target.set(source.subarray(from, from + length), to);
+    return;
+  }
+  for (let i = 0; i < length; i++) target[to + i] = source[from + i];
 }
 
 /** Copies x[start : start + extent] into a new tensor, one contiguous run at a time. */
@@ -218,7 +265,7 @@ function sliceFromHeap(backend: WasmBackend, x: Info, start: number[], extent: n
   for (let r = 0; r < runs; r++) {
     let offset = start[inner] * strides[inner];
     for (let a = 0; a < inner; a++) offset += (start[a] + index[a]) * strides[a];
-    target.set(source.subarray(offset, offset + run), r * run);
+    copyRun(source, offset, target, r * run, run);
     for (let a = inner - 1; a >= 0; a--) {
       if (++index[a] < extent[a]) break;
       index[a] = 0;

@@ -94,4 +94,17 @@ describe('wasm training kernels match the cpu backend', () => {
     });
     cpu.forEach((values, i) => expect(Array.from(wasm[i])).toEqual(Array.from(values)));
   });
+
+  it('concat, identity, cast and the leaky ReLU gradient match', async () => {
+    const { leakyRelu } = await import('../engine/flow/activation.ts');
+    const [cpu, wasm] = await onBoth(() => {
+      const x = seeded([3, 4, 5, 6], 14);
+      const y = seeded([3, 4, 5, 1], 15);
+      const [dx] = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(leakyRelu(xx), seeded([3, 4, 5, 6], 16))))([x]);
+      const [reference] = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(xx, 0.1), seeded([3, 4, 5, 6], 16))))([x]);
+      return [tf.concat([x, y], -1), tf.concat([x, x], 1), tf.concat([y, x, y], 3), tf.clone(x), tf.cast(x, 'float32'), dx, reference];
+    });
+    cpu.forEach((values, i) => expect(Array.from(wasm[i])).toEqual(Array.from(values)));
+    expect(Array.from(cpu[5])).toEqual(Array.from(cpu[6]));
+  });
 });

@@ -2,9 +2,9 @@
 // levels, three dense layers for the flat tail. The last layer starts at zero so that every block
 // starts as the identity.
 import * as tf from '@tensorflow/tfjs';
+import { leakyRelu } from './activation.ts';
 import type { ParamStore } from './params.ts';
 
-const LEAK = 0.1;
 const BATCH_NORM_EPSILON = 1e-5;
 const RUNNING_MOMENTUM = 0.1;
 
@@ -74,7 +74,7 @@ export class ConvSubnet implements Subnet {
         h = tf.add(tf.conv2d(h, w as tf.Tensor4D, 1, 'same'), this.biases[i]);
         if (i < this.weights.length - 1) {
           if (this.norms[i]) h = this.norms[i].apply(h, this.training) as tf.Tensor4D;
-          h = tf.leakyRelu(h, LEAK);
+          h = leakyRelu(h);
         }
       });
       return h;
@@ -102,7 +102,7 @@ export class DenseSubnet implements Subnet {
       let h = input as tf.Tensor2D;
       this.weights.forEach((w, i) => {
         h = tf.add(tf.matMul(h, w as tf.Tensor2D), this.biases[i]);
-        if (i < this.weights.length - 1) h = tf.leakyRelu(h, LEAK);
+        if (i < this.weights.length - 1) h = leakyRelu(h);
       });
       return h;
     });
