@@ -39,7 +39,7 @@ describe('the CLI', () => {
   it('prints the backend banner and the default architecture', async () => {
     const { stdout, stderr } = await run('node', [CLI, 'info'], { env: { ...process.env, POLYCHROME_BACKEND: 'wasm' } });
     expect(stderr).toMatch(/^Polychrome \d+\.\d+\.\d+ · engine backend: @tensorflow\/tfjs-backend-wasm/);
-    expect(stdout).toMatch(/latent: +parts of 4096 \+ 2048 \+ 1536 \+ 512 = 8192 dimensions/);
+    expect(stdout).toMatch(/latent: +parts of 1024 \+ 512 \+ 256 \+ 256 = 2048 dimensions/);
   });
 
   it('exits with an error for an unknown benchmark', async () => {

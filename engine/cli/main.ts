@@ -7,6 +7,8 @@ import { prepareData } from '../data/prepare.ts';
 import { ColorizationModel } from '../model/colorization-model.ts';
 import { DEFAULT_CONFIG } from '../model/config.ts';
 import { loadModel } from '../model/model-folder.ts';
+import { runFinetune, runTraining } from '../training/run.ts';
+import type { TrainEvent } from '../training/trainer.ts';
 import { progressBar } from './progress.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -73,6 +75,94 @@ program.command('data')
     bar.stop();
     const validation = photos.filter((p) => p.split === 'validation').length;
     console.log(`${photos.length} photos: ${photos.length - validation} in ${options.out}/train, ${validation} in ${options.out}/validation; credits in ${options.out}/CREDITS.md`);
+  });
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed > 0)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return parsed;
+}
+
+/** Ctrl-C stops training after the current step and saves a checkpoint; a second Ctrl-C quits. */
+function cancelOnInterrupt(): AbortController {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\nstopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return controller;
+}
+
+function formatDuration(seconds: number | null): string {
+  if (seconds === null) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Shows training events: a bar over steps or minutes, validation and rollbacks as lines. */
+function trainingDisplay(minutes?: number, steps?: number) {
+  const bar = progressBar('training', ' {bar} {percentage}% | step {step} | loss {loss} bits/dim | {rate} img/s | ETA {remaining}');
+  const started = Date.now();
+  let lastLoss = NaN;
+  return (event: TrainEvent) => {
+    if (event.type === 'step') {
+      lastLoss = event.loss;
+      const done = steps !== undefined ? Math.min(steps, event.step) : Math.min(1, (Date.now() - started) / 60_000 / (minutes ?? Infinity));
+      const total = steps !== undefined ? steps : 1;
+      bar.update(steps !== undefined ? done : Math.round(done * 1000), steps !== undefined ? total : 1000, {
+        step: event.step, loss: lastLoss.toFixed(3), rate: event.imagesPerSecond.toFixed(2), remaining: formatDuration(event.etaSeconds),
+      });
+    } else if (event.type === 'validation') {
+      process.stderr.write(`\nvalidation NLL at step ${event.step}: ${event.nll.toFixed(3)} bits/dim${event.best ? ' (best so far)' : ''}\n`);
+    } else if (event.type === 'rollback') {
+      process.stderr.write(`\nnon-finite loss at step ${event.step}: rolled back to the checkpoint of step ${event.toStep}, learning rate x${event.learningRateScale}\n`);
+    } else if (event.type === 'done') {
+      bar.stop();
+      console.log(`stopped at step ${event.step} (${event.reason})`);
+    }
+  };
+}
+
+program.command('train')
+  .description('train a colorization model on a folder of colour photos (resumable)')
+  .requiredOption('--data <dir>', 'photos: a folder with train/ and validation/ (from `polychrome data`) or any folder of colour photos')
+  .requiredOption('--out <dir>', 'model folder to create (or to continue with --resume)')
+  .option('--resume', 'continue from the checkpoint in --out')
+  .option('--minutes <m>', 'stop after this many minutes', positiveNumber)
+  .option('--steps <n>', 'stop after this many steps', positiveInteger)
+  .option('--config <file>', 'JSON with changes to the default architecture and settings')
+  .option('--batch <n>', 'images per step', positiveInteger, 8)
+  .action(async (options: { data: string; out: string; resume?: boolean; minutes?: number; steps?: number; config?: string; batch: number }) => {
+    await start();
+    const controller = cancelOnInterrupt();
+    await runTraining({
+      data: options.data, out: options.out, resume: Boolean(options.resume), minutes: options.minutes, steps: options.steps,
+      configFile: options.config, batchSize: options.batch, signal: controller.signal,
+      onEvent: trainingDisplay(options.minutes, options.steps),
+      onWarning: (message) => process.stderr.write(`${message}\n`),
+    });
+    console.log(`model saved in ${options.out}`);
+  });
+
+program.command('finetune')
+  .description('fine-tune a model on a folder of your own colour photos (early stopping keeps the best)')
+  .requiredOption('--model <dir>', 'model to start from')
+  .requiredOption('--data <dir>', 'folder of your colour photos')
+  .requiredOption('--out <dir>', 'new model folder')
+  .option('--minutes <m>', 'stop after this many minutes', positiveNumber, 10)
+  .option('--steps <n>', 'stop after this many steps', positiveInteger)
+  .option('--batch <n>', 'images per step', positiveInteger, 8)
+  .action(async (options: { model: string; data: string; out: string; minutes: number; steps?: number; batch: number }) => {
+    await start();
+    const controller = cancelOnInterrupt();
+    await runFinetune({
+      model: options.model, data: options.data, out: options.out, minutes: options.minutes, steps: options.steps,
+      batchSize: options.batch, signal: controller.signal,
+      onEvent: trainingDisplay(options.minutes, options.steps),
+      onWarning: (message) => process.stderr.write(`${message}\n`),
+    });
+    console.log(`fine-tuned model saved in ${options.out}`);
   });
 
 program.command('bench')

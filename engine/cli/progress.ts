@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 
 export function progressBar(label: string, format = ' {bar} {percentage}% | {value}/{total} | {detail}') {
-  const bar = new cliProgress.SingleBar({ format: `${label}${format}`, stream: process.stderr, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ format: `${label}${format}`, stream: process.stderr, hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 15_000 }, cliProgress.Presets.shades_classic);
   let started = false;
   return {
     update(value: number, total: number, detail: Record<string, unknown> | string = '') {

@@ -49,6 +49,20 @@ export class Adam {
     });
   }
 
+  /** Moments and step count, for checkpoints. */
+  async state(): Promise<{ step: number; first: Float32Array; second: Float32Array }> {
+    return { step: this.step, first: (await this.first.data()) as Float32Array, second: (await this.second.data()) as Float32Array };
+  }
+
+  restore(state: { step: number; first: Float32Array; second: Float32Array }): void {
+    if (state.first.length !== this.first.size || state.second.length !== this.second.size) {
+      throw new Error(`optimiser state has ${state.first.length} values, the model has ${this.first.size} parameters`);
+    }
+    this.step = state.step;
+    this.first.assign(tf.tensor1d(state.first));
+    this.second.assign(tf.tensor1d(state.second));
+  }
+
   dispose(): void {
     this.first.dispose();
     this.second.dispose();

@@ -28,7 +28,6 @@ export class ColorizationModel {
   readonly condition: ConditionNetwork;
   readonly flow: MultiScaleFlow;
   private optimiser: Adam | null = null;
-  private noiseSeed: number;
 
   /** @param stored weights of a saved model; omitted, everything is initialised from config.seed. */
   constructor(readonly config: ModelConfig, stored?: Map<string, Float32Array>) {
@@ -36,7 +35,6 @@ export class ColorizationModel {
     const sizes = levelSizes(config);
     this.condition = new ConvConditionNetwork(this.store, config.condition, config.conditionSize, sizes);
     this.flow = new MultiScaleFlow(this.store, { chromaSize: config.chromaSize, levels: config.levels, tail: config.tail, clamp: config.clamp }, this.condition.shapes);
-    this.noiseSeed = config.seed * 100_003;
   }
 
   /** Number of ab dimensions the flow models per image. */
@@ -80,17 +78,25 @@ export class ColorizationModel {
     });
   }
 
-  /** One Adam step on the batch's mean NLL (with dequantisation noise); returns the loss in bits/dim. */
+  /** The optimiser, created on first use; its state goes into checkpoints. */
+  get adam(): Adam {
+    this.optimiser ??= new Adam(this.store.trainable(), this.config.optimiser);
+    return this.optimiser;
+  }
+
+  /**
+   * One Adam step on the batch's mean NLL (with dequantisation noise); returns the loss in bits/dim.
+   * The noise is seeded by the step count, so a resumed run draws what the original would have.
+   */
   trainStep(batch: TrainBatch, learningRate = this.config.optimiser.learningRate): number {
     this.flow.setTraining(true);
     const variables = this.store.trainable();
-    this.optimiser ??= new Adam(variables, this.config.optimiser);
-    const noiseSeed = this.noiseSeed++;
+    const noiseSeed = this.config.seed * 100_003 + this.adam.step;
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
       const noise = tf.randomNormal(batch.chroma.shape, 0, this.config.dequantisationSigma, 'float32', noiseSeed);
       return tf.mean(this.bitsPerDim(tf.add(batch.chroma, noise) as tf.Tensor4D, batch.lightness)) as tf.Scalar;
     }), variables);
-    this.optimiser.apply(variables.map((v) => grads[v.name]), learningRate);
+    this.adam.apply(variables.map((v) => grads[v.name]), learningRate);
     const loss = value.dataSync()[0];
     value.dispose();
     tf.dispose(grads);

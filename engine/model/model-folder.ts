@@ -31,6 +31,8 @@ export interface SaveOptions {
   provenance?: Record<string, unknown>;
   /** Model card text, written as MODEL_CARD.md. */
   card?: string;
+  /** More files to place in the folder in the same atomic swap (training state of a checkpoint). */
+  extraFiles?: Record<string, Buffer | string>;
 }
 
 /** Writes the model to a temporary sibling folder and renames it into place. */
@@ -64,6 +66,7 @@ export async function saveModel(model: ColorizationModel, dir: string, options: 
     await fs.writeFile(path.join(temporary, WEIGHTS), weights);
     await fs.writeFile(path.join(temporary, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     if (options.card) await fs.writeFile(path.join(temporary, 'MODEL_CARD.md'), options.card);
+    for (const [name, content] of Object.entries(options.extraFiles ?? {})) await fs.writeFile(path.join(temporary, name), content);
     if (exists) {
       const previous = `${target}.replaced-${suffix}`;
       await fs.rename(target, previous);
