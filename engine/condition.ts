@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { leakyRelu } from './flow/activation.ts';
 import type { ConditionShapes, Conditions } from './flow/network.ts';
 import type { ParamStore } from './flow/params.ts';
+import type { ModelConfig } from './model/config.ts';
 
 export interface ConditionNetwork {
   readonly shapes: ConditionShapes;
@@ -12,16 +13,7 @@ export interface ConditionNetwork {
   compute(lightness: tf.Tensor4D): Conditions;
 }
 
-export interface ConvConditionConfig {
-  kind: 'conv';
-  /** Width of the stem that brings L down to the chroma resolution. */
-  stemWidth: number;
-  /** Feature width per flow level. */
-  widths: number[];
-  /** Channels handed to the coupling blocks of each level. */
-  levelChannels: number[];
-  globalDim: number;
-}
+export type ConvConditionConfig = Extract<ModelConfig['condition'], { kind: 'conv' }>;
 
 
 class Conv {
@@ -51,6 +43,38 @@ class Dense {
 }
 
 const halve = (x: tf.Tensor4D) => tf.avgPool(x, 2, 2, 'valid');
+
+/** The ablation without a conditioning network: L itself, average-pooled to every level's size. */
+export class RawLightnessCondition implements ConditionNetwork {
+  readonly shapes: ConditionShapes;
+
+  constructor(private readonly conditionSize: number, private readonly levelSizes: number[], private readonly globalSize: number) {
+    for (const size of [...levelSizes, globalSize]) {
+      if (conditionSize % size !== 0) throw new Error(`condition size ${conditionSize} is not a multiple of ${size}`);
+    }
+    this.shapes = { levels: levelSizes.map((size) => [size, size, 1]), globalDim: globalSize * globalSize };
+  }
+
+  private pooled(lightness: tf.Tensor4D, size: number): tf.Tensor4D {
+    const factor = this.conditionSize / size;
+    return factor === 1 ? lightness : tf.avgPool(lightness, factor, factor, 'valid');
+  }
+
+  compute(lightness: tf.Tensor4D): Conditions {
+    return tf.tidy(() => ({
+      pyramid: this.levelSizes.map((size) => this.pooled(lightness, size)),
+      global: tf.reshape(this.pooled(lightness, this.globalSize), [lightness.shape[0], -1]),
+    }));
+  }
+}
+
+/** The condition network a config asks for. */
+export function createConditionNetwork(store: ParamStore, config: ModelConfig, levelSizes: number[]): ConditionNetwork {
+  const condition = config.condition;
+  return condition.kind === 'raw'
+    ? new RawLightnessCondition(config.conditionSize, levelSizes, condition.globalSize)
+    : new ConvConditionNetwork(store, condition, config.conditionSize, levelSizes);
+}
 
 /**
  * A small CNN trained from scratch with the flow: a stem of 3x3 convs and 2x2 average pools down

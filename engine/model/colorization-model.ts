@@ -1,7 +1,7 @@
 // The colorization cINN: condition network phi(L) and multi-scale flow f(ab; phi(L)), with the
 // maximum-likelihood loss in bits per dimension, an Adam step, sampling, encoding and decoding.
 import * as tf from '@tensorflow/tfjs';
-import { type ConditionNetwork, ConvConditionNetwork } from '../condition.ts';
+import { type ConditionNetwork, createConditionNetwork } from '../condition.ts';
 import { type Conditions, type FlowOutput, MultiScaleFlow } from '../flow/network.ts';
 import { ParamStore } from '../flow/params.ts';
 import { Adam } from './adam.ts';
@@ -31,9 +31,10 @@ export class ColorizationModel {
 
   /** @param stored weights of a saved model; omitted, everything is initialised from config.seed. */
   constructor(readonly config: ModelConfig, stored?: Map<string, Float32Array>) {
+    if (config.kind !== 'cinn') throw new Error(`this is a ${config.kind} model, not a colorization cINN`);
     this.store = new ParamStore(config.seed, stored);
     const sizes = levelSizes(config);
-    this.condition = new ConvConditionNetwork(this.store, config.condition, config.conditionSize, sizes);
+    this.condition = createConditionNetwork(this.store, config, sizes);
     this.flow = new MultiScaleFlow(this.store, { chromaSize: config.chromaSize, levels: config.levels, tail: config.tail, clamp: config.clamp }, this.condition.shapes);
   }
 
@@ -59,6 +60,11 @@ export class ColorizationModel {
       const conditions = isConditions(lightness) ? lightness : this.conditions(lightness);
       return this.flow.forward(chroma, expandConditions(conditions, chroma.shape[0])) as unknown as tf.TensorContainer;
     }) as unknown as FlowOutput;
+  }
+
+  /** The trainer's validation loss: NLL in bits/dim per image. */
+  validationLoss(chroma: tf.Tensor4D, lightness: tf.Tensor4D): tf.Tensor1D {
+    return this.bitsPerDim(chroma, lightness);
   }
 
   /** -log2 p(ab | L) per dimension, for each image of the batch. */

@@ -17,6 +17,8 @@ const levelSchema = z.object({
 const normaliserSchema = z.object({ mean: z.number(), scale: z.number().positive() });
 
 export const modelConfigSchema = z.object({
+  /** cinn: the colorization cINN; regression: the L2 regression baseline (no flow, one output). */
+  kind: z.enum(['cinn', 'regression']).default('cinn'),
   /** Resolution of the generated ab channels (square). */
   chromaSize: positiveInt,
   /** Resolution of L fed to the condition network: chromaSize times a power of two. */
@@ -29,13 +31,17 @@ export const modelConfigSchema = z.object({
     hidden: positiveInt,
   }),
   clamp: z.object({ kind: z.enum(['atan', 'tanh']), value: z.number().positive() }),
-  condition: z.object({
-    kind: z.literal('conv'),
-    stemWidth: positiveInt,
-    widths: z.array(positiveInt),
-    levelChannels: z.array(positiveInt),
-    globalDim: positiveInt,
-  }),
+  condition: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('conv'),
+      stemWidth: positiveInt,
+      widths: z.array(positiveInt),
+      levelChannels: z.array(positiveInt),
+      globalDim: positiveInt,
+    }),
+    // The paper's ablation: raw L average-pooled to each level, and an L thumbnail as global vector.
+    z.object({ kind: z.literal('raw'), globalSize: positiveInt }),
+  ]),
   /** x_normalised = (x - mean) / scale for L (0..100) and a, b (CIELAB units). */
   normalisation: z.object({ L: normaliserSchema, a: normaliserSchema, b: normaliserSchema }),
   /** Std of the Gaussian dequantisation noise added to normalised ab while training. */
@@ -84,6 +90,7 @@ const PAPER_NORMALISATION: ModelConfig['normalisation'] = {
  * Training at ab 64 cost 2.3x more per image here; the joint bilateral upsampling restores edges.
  */
 export const DEFAULT_CONFIG: ModelConfig = {
+  kind: 'cinn',
   chromaSize: 32,
   conditionSize: 128,
   levels: [

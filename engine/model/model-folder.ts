@@ -4,8 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { RegressionModel } from '../baselines/regression.ts';
 import { ColorizationModel } from './colorization-model.ts';
-import { MODEL_FORMAT_VERSION, parseModelConfig } from './config.ts';
+import { MODEL_FORMAT_VERSION, type ModelConfig, parseModelConfig } from './config.ts';
 
 const MANIFEST = 'model.json';
 const WEIGHTS = 'weights.bin';
@@ -35,8 +36,16 @@ export interface SaveOptions {
   extraFiles?: Record<string, Buffer | string>;
 }
 
+/** Anything with a config and named weights: the cINN or the regression baseline. */
+export type AnyModel = ColorizationModel | RegressionModel;
+
+/** A model of the kind the config names, freshly initialised or with stored weights. */
+export function createModel(config: ModelConfig, stored?: Map<string, Float32Array>): AnyModel {
+  return config.kind === 'regression' ? new RegressionModel(config, stored) : new ColorizationModel(config, stored);
+}
+
 /** Writes the model to a temporary sibling folder and renames it into place. */
-export async function saveModel(model: ColorizationModel, dir: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: AnyModel, dir: string, options: SaveOptions = {}): Promise<void> {
   const target = path.resolve(dir);
   const exists = await fs.stat(target).then(() => true, () => false);
   if (exists && !options.replace) throw new Error(`${target} already exists; choose a new folder for the model`);
@@ -81,8 +90,16 @@ export async function saveModel(model: ColorizationModel, dir: string, options: 
   }
 }
 
-/** Reads and verifies a model folder; every refusal names the folder and the problem. */
+/** Reads a colorization cINN; a baseline folder is refused. */
 export async function loadModel(dir: string): Promise<ColorizationModel> {
+  const model = await loadAnyModel(dir);
+  if (model instanceof ColorizationModel) return model;
+  model.dispose();
+  throw new Error(`${path.resolve(dir)} holds a ${model.config.kind} baseline, not a colorization model`);
+}
+
+/** Reads and verifies a model folder; every refusal names the folder and the problem. */
+export async function loadAnyModel(dir: string): Promise<AnyModel> {
   const folder = path.resolve(dir);
   const manifestPath = path.join(folder, MANIFEST);
   const text = await fs.readFile(manifestPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -123,7 +140,7 @@ export async function loadModel(dir: string): Promise<ColorizationModel> {
   if (offset !== weights.length) throw new Error(`${manifestPath} lists ${offset} bytes of weights but ${weightsPath} has ${weights.length}`);
 
   try {
-    const model = new ColorizationModel(config, stored);
+    const model = createModel(config, stored);
     const unused = [...stored.keys()].filter((name) => !model.store.entries().some(([n]) => n === name));
     if (unused.length > 0) {
       model.dispose();

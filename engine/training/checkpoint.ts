@@ -2,8 +2,7 @@
 // training-state.json (step, schedule, history) and optimizer.bin (Adam moments).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ColorizationModel } from '../model/colorization-model.ts';
-import { loadModel, saveModel } from '../model/model-folder.ts';
+import { type AnyModel, loadAnyModel, saveModel } from '../model/model-folder.ts';
 
 const STATE = 'training-state.json';
 const OPTIMISER = 'optimizer.bin';
@@ -23,7 +22,7 @@ export function freshState(): TrainingState {
   return { step: 0, learningRateScale: 1, elapsedSeconds: 0, losses: [], validation: [], bestValidation: null, rollbacks: [] };
 }
 
-export async function saveCheckpoint(model: ColorizationModel, dir: string, state: TrainingState, provenance: Record<string, unknown>, card?: string): Promise<void> {
+export async function saveCheckpoint(model: AnyModel, dir: string, state: TrainingState, provenance: Record<string, unknown>, card?: string): Promise<void> {
   const adam = await model.adam.state();
   const optimiser = Buffer.alloc(8 + (adam.first.length + adam.second.length) * 4);
   optimiser.writeDoubleLE(adam.step, 0);
@@ -38,8 +37,8 @@ export async function saveCheckpoint(model: ColorizationModel, dir: string, stat
 }
 
 /** Loads model, optimiser and training state of a checkpoint folder. */
-export async function loadCheckpoint(dir: string): Promise<{ model: ColorizationModel; state: TrainingState }> {
-  const model = await loadModel(dir);
+export async function loadCheckpoint(dir: string): Promise<{ model: AnyModel; state: TrainingState }> {
+  const model = await loadAnyModel(dir);
   try {
     const state = JSON.parse(await fs.readFile(path.join(dir, STATE), 'utf8')) as TrainingState;
     const bytes = await fs.readFile(path.join(dir, OPTIMISER));

@@ -3,7 +3,7 @@
 // a NaN/inf guard that rolls back to the last checkpoint with a lower learning rate, and events
 // for the CLI's progress bar and the studio's loss plot.
 import * as tf from '@tensorflow/tfjs';
-import { ColorizationModel } from '../model/colorization-model.ts';
+import { type AnyModel, createModel } from '../model/model-folder.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { freshState, isCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint.ts';
 import { centreCrop, type Example, makeExample, type Photo, randomCrop, seededRandom } from './photos.ts';
@@ -21,7 +21,7 @@ export interface TrainerOptions {
   /** Model folder: checkpoints go here, and the trained model stays here. */
   out: string;
   /** Start from this model and state (resume or fine-tune); otherwise a fresh model of `config`. */
-  start?: { model: ColorizationModel; state: TrainingState };
+  start?: { model: AnyModel; state: TrainingState };
   config: ModelConfig;
   batchSize: number;
   learningRate: number;
@@ -71,20 +71,21 @@ async function trainingExamples(photos: Photo[], config: ModelConfig, seed: numb
   }));
 }
 
-export async function validationNll(model: ColorizationModel, examples: Example[], batchSize = 8): Promise<number> {
+/** Mean validation loss: NLL in bits/dim for the cINN, MSE for the regression baseline. */
+export async function validationLoss(model: AnyModel, examples: Example[], batchSize = 8): Promise<number> {
   let total = 0;
   for (let i = 0; i < examples.length; i += batchSize) {
     const batch = toBatch(examples.slice(i, i + batchSize), model.config);
-    const bits = model.bitsPerDim(batch.chroma, batch.lightness);
+    const bits = model.validationLoss(batch.chroma, batch.lightness);
     total += ((await bits.data()) as Float32Array).reduce((a, b) => a + b, 0);
     tf.dispose([batch.lightness, batch.chroma, bits]);
   }
   return total / examples.length;
 }
 
-export async function train(options: TrainerOptions): Promise<{ model: ColorizationModel; state: TrainingState }> {
+export async function train(options: TrainerOptions): Promise<{ model: AnyModel; state: TrainingState }> {
   if (options.train.length === 0) throw new Error('no training photos could be read');
-  let { model, state } = options.start ?? { model: new ColorizationModel(options.config), state: freshState() };
+  let { model, state } = options.start ?? { model: createModel(options.config), state: freshState() };
   const config = model.config;
   const validationExamples = await Promise.all(options.validation.map((photo) => makeExample(photo, centreCrop(photo), config)));
   const startedAt = performance.now();
@@ -155,7 +156,7 @@ export async function train(options: TrainerOptions): Promise<{ model: Colorizat
     });
 
     if (validationExamples.length > 0 && state.step % options.validateEvery === 0) {
-      const nll = await validationNll(model, validationExamples);
+      const nll = await validationLoss(model, validationExamples);
       const best = state.bestValidation === null || nll < state.bestValidation;
       state.validation.push({ step: state.step, nll });
       options.onEvent({ type: 'validation', step: state.step, nll, best });
