@@ -72,6 +72,16 @@ describe('the trainer', () => {
     expect(split.some((e) => e.type === 'validation' && e.step === 3)).toBe(true);
   });
 
+  it('with two worker threads follows the loss curve of one thread', async () => {
+    const single: TrainEvent[] = [];
+    const one = await train(options(path.join(dir, 'one-thread'), { maxSteps: 3 }, single));
+    one.model.dispose();
+    const double: TrainEvent[] = [];
+    const two = await train(options(path.join(dir, 'two-workers'), { maxSteps: 3, workers: 2 }, double));
+    two.model.dispose();
+    losses(double).forEach(([, loss], i) => expect(loss).toBeCloseTo(losses(single)[i][1], 4));
+  });
+
   it('rolls back to the last checkpoint with a lower learning rate when the loss is NaN', async () => {
     const events: TrainEvent[] = [];
     const out = path.join(dir, 'nan');

@@ -51,12 +51,24 @@ export class RegressionModel {
     return tf.tidy(() => tf.mean(tf.squaredDifference(this.predict(lightness), chroma), [1, 2, 3]) as tf.Tensor1D);
   }
 
-  trainStep(batch: TrainBatch, learningRate = this.config.optimiser.learningRate): number {
+  /** Regression targets need no dequantisation noise. */
+  dequantise(chroma: tf.Tensor4D): tf.Tensor4D {
+    return tf.clone(chroma);
+  }
+
+  /** Mean squared error of the batch and its gradients, in the order of store.trainable(). */
+  lossAndGradients(batch: TrainBatch): { loss: number; gradients: tf.Tensor[] } {
     const variables = this.store.trainable();
     const { value, grads } = tf.variableGrads(() => tf.mean(this.validationLoss(batch.chroma, batch.lightness)) as tf.Scalar, variables);
-    this.adam.apply(variables.map((v) => grads[v.name]), learningRate);
     const loss = value.dataSync()[0];
-    tf.dispose([value, grads]);
+    value.dispose();
+    return { loss, gradients: variables.map((v) => grads[v.name]) };
+  }
+
+  trainStep(batch: TrainBatch, learningRate = this.config.optimiser.learningRate): number {
+    const { loss, gradients } = this.lossAndGradients(batch);
+    this.adam.apply(gradients, learningRate);
+    tf.dispose(gradients);
     return loss;
   }
 

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createRequire } from 'node:module';
 import { type BackendInfo, initBackend } from '../backend.ts';
 import { benchEngine } from '../bench/engine-bench.ts';
+import { benchTraining } from '../bench/train-bench.ts';
 import { prepareData } from '../data/prepare.ts';
 import { ColorizationModel } from '../model/colorization-model.ts';
 import { DEFAULT_CONFIG } from '../model/config.ts';
@@ -10,6 +11,7 @@ import { loadAnyModel, loadModel } from '../model/model-folder.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { listImages } from '../training/photos.ts';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import path from 'node:path';
 import { runFinetune, runTraining } from '../training/run.ts';
 import type { TrainEvent } from '../training/trainer.ts';
@@ -18,6 +20,8 @@ import { progressBar } from './progress.ts';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 const MODELS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../resources/models');
 const BASELINES = ['regression', 'no-condnet'];
+/** Data-parallel workers by default where there are cores for them (see `polychrome bench train`). */
+const DEFAULT_WORKERS = Math.min(2, os.availableParallelism());
 
 /** Starts the backend and prints the banner on stderr, so stdout stays clean for --json output. */
 async function start(): Promise<BackendInfo> {
@@ -139,12 +143,13 @@ program.command('train')
   .option('--steps <n>', 'stop after this many steps', positiveInteger)
   .option('--config <file>', 'JSON with changes to the default architecture and settings')
   .option('--batch <n>', 'images per step', positiveInteger, 8)
-  .action(async (options: { data: string; out: string; resume?: boolean; minutes?: number; steps?: number; config?: string; batch: number }) => {
+  .option('--workers <n>', 'training threads (data-parallel worker threads when more than 1)', positiveInteger, DEFAULT_WORKERS)
+  .action(async (options: { data: string; out: string; resume?: boolean; minutes?: number; steps?: number; config?: string; batch: number; workers: number }) => {
     await start();
     const controller = cancelOnInterrupt();
     await runTraining({
       data: options.data, out: options.out, resume: Boolean(options.resume), minutes: options.minutes, steps: options.steps,
-      configFile: options.config, batchSize: options.batch, signal: controller.signal,
+      configFile: options.config, batchSize: options.batch, workers: options.workers, signal: controller.signal,
       onEvent: trainingDisplay(options.minutes, options.steps),
       onWarning: (message) => process.stderr.write(`${message}\n`),
     });
@@ -159,12 +164,13 @@ program.command('finetune')
   .option('--minutes <m>', 'stop after this many minutes', positiveNumber, 10)
   .option('--steps <n>', 'stop after this many steps', positiveInteger)
   .option('--batch <n>', 'images per step', positiveInteger, 8)
-  .action(async (options: { model: string; data: string; out: string; minutes: number; steps?: number; batch: number }) => {
+  .option('--workers <n>', 'training threads (data-parallel worker threads when more than 1)', positiveInteger, DEFAULT_WORKERS)
+  .action(async (options: { model: string; data: string; out: string; minutes: number; steps?: number; batch: number; workers: number }) => {
     await start();
     const controller = cancelOnInterrupt();
     await runFinetune({
       model: options.model, data: options.data, out: options.out, minutes: options.minutes, steps: options.steps,
-      batchSize: options.batch, signal: controller.signal,
+      batchSize: options.batch, workers: options.workers, signal: controller.signal,
       onEvent: trainingDisplay(options.minutes, options.steps),
       onWarning: (message) => process.stderr.write(`${message}\n`),
     });
@@ -208,12 +214,15 @@ program.command('eval')
 
 program.command('bench')
   .description('speed benchmarks, printed with ratios against their peers')
-  .argument('<suite>', 'which benchmark: engine')
+  .argument('<suite>', 'which benchmark: engine or train')
   .option('--runs <n>', 'timed runs per measurement (median is reported)', positiveInteger, 5)
-  .action(async (suite: string, options: { runs: number }) => {
-    if (suite !== 'engine') throw new InvalidArgumentError(`unknown benchmark "${suite}"; available: engine`);
+  .option('--batch <n>', 'images per training step (train)', positiveInteger, 8)
+  .action(async (suite: string, options: { runs: number; batch: number }) => {
+    if (suite !== 'engine' && suite !== 'train') throw new InvalidArgumentError(`unknown benchmark "${suite}"; available: engine, train`);
     await start();
-    await benchEngine({ runs: options.runs, log: (line) => console.log(line) });
+    const log = (line: string) => console.log(line);
+    if (suite === 'engine') await benchEngine({ runs: options.runs, log });
+    else await benchTraining({ runs: options.runs, batch: options.batch, log });
   });
 
 try {

@@ -91,22 +91,31 @@ export class ColorizationModel {
   }
 
   /**
-   * One Adam step on the batch's mean NLL (with dequantisation noise); returns the loss in bits/dim.
-   * The noise is seeded by the step count, so a resumed run draws what the original would have.
+   * ab with this step's dequantisation noise. The noise is seeded by the step count, so a resumed
+   * run, or a step split across workers, draws exactly what one uninterrupted run would.
    */
-  trainStep(batch: TrainBatch, learningRate = this.config.optimiser.learningRate): number {
+  dequantise(chroma: tf.Tensor4D): tf.Tensor4D {
+    const seed = this.config.seed * 100_003 + this.adam.step;
+    return tf.tidy(() => tf.add(chroma, tf.randomNormal(chroma.shape, 0, this.config.dequantisationSigma, 'float32', seed)) as tf.Tensor4D);
+  }
+
+  /** Mean NLL (bits/dim) of the batch as given and its gradients, in the order of store.trainable(). */
+  lossAndGradients(batch: TrainBatch): { loss: number; gradients: tf.Tensor[] } {
     this.flow.setTraining(true);
     const variables = this.store.trainable();
-    const noiseSeed = this.config.seed * 100_003 + this.adam.step;
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const noise = tf.randomNormal(batch.chroma.shape, 0, this.config.dequantisationSigma, 'float32', noiseSeed);
-      return tf.mean(this.bitsPerDim(tf.add(batch.chroma, noise) as tf.Tensor4D, batch.lightness)) as tf.Scalar;
-    }), variables);
-    this.adam.apply(variables.map((v) => grads[v.name]), learningRate);
+    const { value, grads } = tf.variableGrads(() => tf.mean(this.bitsPerDim(batch.chroma, batch.lightness)) as tf.Scalar, variables);
+    this.flow.setTraining(false);
     const loss = value.dataSync()[0];
     value.dispose();
-    tf.dispose(grads);
-    this.flow.setTraining(false);
+    return { loss, gradients: variables.map((v) => grads[v.name]) };
+  }
+
+  /** One AdamW step on the batch's mean NLL with dequantisation noise; returns the loss in bits/dim. */
+  trainStep(batch: TrainBatch, learningRate = this.config.optimiser.learningRate): number {
+    const chroma = this.dequantise(batch.chroma);
+    const { loss, gradients } = this.lossAndGradients({ lightness: batch.lightness, chroma });
+    this.adam.apply(gradients, learningRate);
+    tf.dispose([chroma, ...gradients]);
     return loss;
   }
 

@@ -41,6 +41,7 @@ export interface TrainCommand {
   steps?: number;
   configFile?: string;
   batchSize: number;
+  workers: number;
   onEvent: (event: TrainEvent) => void;
   onWarning: (message: string) => void;
   signal?: AbortSignal;
@@ -71,6 +72,7 @@ export async function runTraining(command: TrainCommand) {
     start,
     config,
     batchSize: command.batchSize,
+    workers: command.workers,
     learningRate: config.optimiser.learningRate,
     warmupSteps: 200,
     scheduleSteps: 30_000,
@@ -92,6 +94,7 @@ export interface FinetuneCommand {
   minutes?: number;
   steps?: number;
   batchSize: number;
+  workers: number;
   onEvent: (event: TrainEvent) => void;
   onWarning: (message: string) => void;
   signal?: AbortSignal;
@@ -110,6 +113,7 @@ export async function runFinetune(command: FinetuneCommand) {
     start: { model, state: freshState() },
     config: model.config,
     batchSize: command.batchSize,
+    workers: command.workers,
     learningRate: model.config.optimiser.learningRate / 5,
     warmupSteps: 20,
     scheduleSteps: 2_000,

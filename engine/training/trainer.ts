@@ -3,7 +3,9 @@
 // a NaN/inf guard that rolls back to the last checkpoint with a lower learning rate, and events
 // for the CLI's progress bar and the studio's loss plot.
 import * as tf from '@tensorflow/tfjs';
+import type { TrainBatch } from '../model/colorization-model.ts';
 import { type AnyModel, createModel } from '../model/model-folder.ts';
+import { DataParallel } from './parallel.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { freshState, isCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint.ts';
 import { centreCrop, type Example, makeExample, type Photo, randomCrop, seededRandom } from './photos.ts';
@@ -36,6 +38,8 @@ export interface TrainerOptions {
   patience?: number;
   seed: number;
   signal?: AbortSignal;
+  /** Training threads: 1 trains on this thread; more split each batch across worker threads. */
+  workers?: number;
   /** Test hook: the batch of this step is poisoned with NaN once. */
   injectNaNAtStep?: number;
   provenance: Record<string, unknown>;
@@ -107,74 +111,88 @@ export async function train(options: TrainerOptions): Promise<{ model: AnyModel;
   let averageStepSeconds = 0;
   const firstStep = state.step;
   let next = trainingExamples(options.train, config, options.seed, state.step, options.batchSize);
+  const parallel = (options.workers ?? 1) > 1 ? await DataParallel.start(model, options.workers!) : null;
+  /** One optimiser step, on this thread or split across the workers. */
+  const step = async (batch: TrainBatch, learningRate: number): Promise<number> => {
+    if (!parallel) return model.trainStep(batch, learningRate);
+    const chroma = model.dequantise(batch.chroma);
+    const { loss, gradients } = await parallel.lossAndGradients(model, batch.lightness, chroma);
+    model.adam.apply(gradients, learningRate);
+    tf.dispose([chroma, ...gradients]);
+    return loss;
+  };
 
-  while (true) {
-    if (options.signal?.aborted) { reason = 'cancelled'; break; }
-    if (options.maxSteps !== undefined && state.step - firstStep >= options.maxSteps) { reason = 'steps'; break; }
-    if (options.minutes !== undefined && seconds() >= options.minutes * 60) { reason = 'minutes'; break; }
+  try {
+    while (true) {
+      if (options.signal?.aborted) { reason = 'cancelled'; break; }
+      if (options.maxSteps !== undefined && state.step - firstStep >= options.maxSteps) { reason = 'steps'; break; }
+      if (options.minutes !== undefined && seconds() >= options.minutes * 60) { reason = 'minutes'; break; }
 
-    const stepStart = performance.now();
-    const examples = await next;
-    // Prepare the next batch (sharp, on other threads) while this one trains.
-    next = trainingExamples(options.train, config, options.seed, state.step + 1, options.batchSize);
-    const batch = toBatch(examples, config);
-    if (options.injectNaNAtStep === state.step && !injected) {
-      injected = true;
-      const poisoned = tf.mul(batch.chroma, NaN) as tf.Tensor4D;
-      batch.chroma.dispose();
-      batch.chroma = poisoned;
-    }
-    const learningRate = scheduledLearningRate(options, state.step) * state.learningRateScale;
-    const loss = model.trainStep(batch, learningRate);
-    tf.dispose([batch.lightness, batch.chroma]);
+      const stepStart = performance.now();
+      const examples = await next;
+      // Prepare the next batch (sharp, on other threads) while this one trains.
+      next = trainingExamples(options.train, config, options.seed, state.step + 1, options.batchSize);
+      const batch = toBatch(examples, config);
+      if (options.injectNaNAtStep === state.step && !injected) {
+        injected = true;
+        const poisoned = tf.mul(batch.chroma, NaN) as tf.Tensor4D;
+        batch.chroma.dispose();
+        batch.chroma = poisoned;
+      }
+      const learningRate = scheduledLearningRate(options, state.step) * state.learningRateScale;
+      const loss = await step(batch, learningRate);
+      tf.dispose([batch.lightness, batch.chroma]);
 
-    if (!Number.isFinite(loss)) {
-      if (++rollbacksInARow > MAX_ROLLBACKS_IN_A_ROW) throw new Error(`training diverged: ${rollbacksInARow} non-finite losses in a row after rolling back`);
-      const failedStep = state.step;
-      const scale = state.learningRateScale / 2;
-      await next;
-      model.dispose();
-      ({ model, state } = await loadCheckpoint(options.out));
-      state.learningRateScale = scale;
-      state.rollbacks.push({ step: failedStep, toStep: state.step, reason: `loss was ${loss}` });
-      options.onEvent({ type: 'rollback', step: failedStep, toStep: state.step, learningRateScale: scale, reason: `loss was ${loss}` });
-      next = trainingExamples(options.train, config, options.seed, state.step, options.batchSize);
-      continue;
-    }
-    rollbacksInARow = 0;
-    state.step++;
-    state.losses.push({ step: state.step, loss });
-    const stepSeconds = (performance.now() - stepStart) / 1000;
-    averageStepSeconds = averageStepSeconds ? 0.9 * averageStepSeconds + 0.1 * stepSeconds : stepSeconds;
-    const stepsLeft = options.maxSteps !== undefined ? firstStep + options.maxSteps - state.step : null;
-    const secondsLeft = options.minutes !== undefined ? options.minutes * 60 - seconds() : null;
-    const eta = [stepsLeft !== null ? stepsLeft * averageStepSeconds : null, secondsLeft].filter((v): v is number => v !== null);
-    options.onEvent({
-      type: 'step', step: state.step, loss, learningRate,
-      imagesPerSecond: options.batchSize / averageStepSeconds,
-      etaSeconds: eta.length ? Math.max(0, Math.min(...eta)) : null,
-    });
+      if (!Number.isFinite(loss)) {
+        if (++rollbacksInARow > MAX_ROLLBACKS_IN_A_ROW) throw new Error(`training diverged: ${rollbacksInARow} non-finite losses in a row after rolling back`);
+        const failedStep = state.step;
+        const scale = state.learningRateScale / 2;
+        await next;
+        model.dispose();
+        ({ model, state } = await loadCheckpoint(options.out));
+        state.learningRateScale = scale;
+        state.rollbacks.push({ step: failedStep, toStep: state.step, reason: `loss was ${loss}` });
+        options.onEvent({ type: 'rollback', step: failedStep, toStep: state.step, learningRateScale: scale, reason: `loss was ${loss}` });
+        next = trainingExamples(options.train, config, options.seed, state.step, options.batchSize);
+        continue;
+      }
+      rollbacksInARow = 0;
+      state.step++;
+      state.losses.push({ step: state.step, loss });
+      const stepSeconds = (performance.now() - stepStart) / 1000;
+      averageStepSeconds = averageStepSeconds ? 0.9 * averageStepSeconds + 0.1 * stepSeconds : stepSeconds;
+      const stepsLeft = options.maxSteps !== undefined ? firstStep + options.maxSteps - state.step : null;
+      const secondsLeft = options.minutes !== undefined ? options.minutes * 60 - seconds() : null;
+      const eta = [stepsLeft !== null ? stepsLeft * averageStepSeconds : null, secondsLeft].filter((v): v is number => v !== null);
+      options.onEvent({
+        type: 'step', step: state.step, loss, learningRate,
+        imagesPerSecond: options.batchSize / averageStepSeconds,
+        etaSeconds: eta.length ? Math.max(0, Math.min(...eta)) : null,
+      });
 
-    if (validationExamples.length > 0 && state.step % options.validateEvery === 0) {
-      const nll = await validationLoss(model, validationExamples);
-      const best = state.bestValidation === null || nll < state.bestValidation;
-      state.validation.push({ step: state.step, nll });
-      options.onEvent({ type: 'validation', step: state.step, nll, best });
-      if (best) {
-        state.bestValidation = nll;
-        validationsWithoutGain = 0;
-        if (options.patience !== undefined) { await checkpoint(); lastCheckpoint = seconds(); }
-      } else if (options.patience !== undefined && ++validationsWithoutGain >= options.patience) {
-        reason = 'early-stop';
-        break;
+      if (validationExamples.length > 0 && state.step % options.validateEvery === 0) {
+        const nll = await validationLoss(model, validationExamples);
+        const best = state.bestValidation === null || nll < state.bestValidation;
+        state.validation.push({ step: state.step, nll });
+        options.onEvent({ type: 'validation', step: state.step, nll, best });
+        if (best) {
+          state.bestValidation = nll;
+          validationsWithoutGain = 0;
+          if (options.patience !== undefined) { await checkpoint(); lastCheckpoint = seconds(); }
+        } else if (options.patience !== undefined && ++validationsWithoutGain >= options.patience) {
+          reason = 'early-stop';
+          break;
+        }
+      }
+      if (seconds() - lastCheckpoint >= options.checkpointSeconds) {
+        await checkpoint();
+        lastCheckpoint = seconds();
       }
     }
-    if (seconds() - lastCheckpoint >= options.checkpointSeconds) {
-      await checkpoint();
-      lastCheckpoint = seconds();
-    }
+  } finally {
+    await next.catch(() => undefined);
+    await parallel?.close();
   }
-  await next.catch(() => undefined);
   // With early stopping the folder keeps the best checkpoint; otherwise the last state is saved.
   if (reason !== 'early-stop' && !(options.patience !== undefined && validationsWithoutGain > 0)) await checkpoint();
   options.onEvent({ type: 'done', step: state.step, reason });
