@@ -33,18 +33,22 @@ export async function loadPhotoSets(dir: string, holdOut: number, seed: number, 
   return { validation: shuffled.slice(0, held), train: shuffled.slice(held) };
 }
 
-export interface TrainCommand {
+/** What every training run is told: where the photos are and go, how long, and whom to tell. */
+interface RunOptions {
   data: string;
   out: string;
-  resume: boolean;
   minutes?: number;
   steps?: number;
-  configFile?: string;
   batchSize: number;
   workers: number;
   onEvent: (event: TrainEvent) => void;
   onWarning: (message: string) => void;
   signal?: AbortSignal;
+}
+
+export interface TrainCommand extends RunOptions {
+  resume: boolean;
+  configFile?: string;
 }
 
 async function readConfig(file: string | undefined): Promise<ModelConfig> {
@@ -87,17 +91,8 @@ export async function runTraining(command: TrainCommand) {
   });
 }
 
-export interface FinetuneCommand {
+export interface FinetuneCommand extends RunOptions {
   model: string;
-  data: string;
-  out: string;
-  minutes?: number;
-  steps?: number;
-  batchSize: number;
-  workers: number;
-  onEvent: (event: TrainEvent) => void;
-  onWarning: (message: string) => void;
-  signal?: AbortSignal;
 }
 
 /** Fine-tuning on a folder of the user's colour photos: a fifth of the learning rate, a held-out
