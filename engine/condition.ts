@@ -2,10 +2,11 @@
 // the fully connected tail. Behind one interface so a frozen pretrained backbone can replace the
 // network trained from scratch.
 import * as tf from '@tensorflow/tfjs';
-import { leakyRelu } from './flow/activation.ts';
+import { Conv, Dense } from './layers.ts';
 import type { ConditionShapes, Conditions } from './flow/network.ts';
 import type { ParamStore } from './flow/params.ts';
 import type { ModelConfig } from './model/config.ts';
+import { BackboneConditionNetwork, loadBackbone } from './condition-backbone.ts';
 
 export interface ConditionNetwork {
   readonly shapes: ConditionShapes;
@@ -15,32 +16,6 @@ export interface ConditionNetwork {
 
 export type ConvConditionConfig = Extract<ModelConfig['condition'], { kind: 'conv' }>;
 
-
-class Conv {
-  private readonly weight: tf.Variable;
-  private readonly bias: tf.Variable;
-  constructor(store: ParamStore, name: string, size: number, cin: number, cout: number) {
-    this.weight = store.create(`${name}.weight`, [size, size, cin, cout], 'he');
-    this.bias = store.create(`${name}.bias`, [cout], 'zeros');
-  }
-  apply(x: tf.Tensor4D, activate = true): tf.Tensor4D {
-    const y = tf.add(tf.conv2d(x, this.weight as tf.Tensor4D, 1, 'same'), this.bias) as tf.Tensor4D;
-    return activate ? leakyRelu(y) : y;
-  }
-}
-
-class Dense {
-  private readonly weight: tf.Variable;
-  private readonly bias: tf.Variable;
-  constructor(store: ParamStore, name: string, din: number, dout: number) {
-    this.weight = store.create(`${name}.weight`, [din, dout], 'he');
-    this.bias = store.create(`${name}.bias`, [dout], 'zeros');
-  }
-  apply(x: tf.Tensor2D, activate: boolean): tf.Tensor2D {
-    const y = tf.add(tf.matMul(x, this.weight as tf.Tensor2D), this.bias) as tf.Tensor2D;
-    return activate ? leakyRelu(y) : y;
-  }
-}
 
 const halve = (x: tf.Tensor4D) => tf.avgPool(x, 2, 2, 'valid');
 
@@ -68,12 +43,17 @@ export class RawLightnessCondition implements ConditionNetwork {
   }
 }
 
+/** Loads what a config's condition network needs before a model of it can be built. */
+export async function prepareConditionNetwork(config: ModelConfig): Promise<void> {
+  if (config.condition.kind === 'centernet') await loadBackbone();
+}
+
 /** The condition network a config asks for. */
 export function createConditionNetwork(store: ParamStore, config: ModelConfig, levelSizes: number[]): ConditionNetwork {
   const condition = config.condition;
-  return condition.kind === 'raw'
-    ? new RawLightnessCondition(config.conditionSize, levelSizes, condition.globalSize)
-    : new ConvConditionNetwork(store, condition, config.conditionSize, levelSizes);
+  if (condition.kind === 'raw') return new RawLightnessCondition(config.conditionSize, levelSizes, condition.globalSize);
+  if (condition.kind === 'centernet') return new BackboneConditionNetwork(store, config, levelSizes);
+  return new ConvConditionNetwork(store, condition, config.conditionSize, levelSizes);
 }
 
 /**

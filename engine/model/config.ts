@@ -41,6 +41,13 @@ export const modelConfigSchema = z.object({
     }),
     // The paper's ablation: raw L average-pooled to each level, and an L thumbnail as global vector.
     z.object({ kind: z.literal('raw'), globalSize: positiveInt }),
+    // Frozen pretrained backbone (CenterNet on MobileNetV3) with trainable heads per level.
+    z.object({
+      kind: z.literal('centernet'),
+      widths: z.array(positiveInt),
+      levelChannels: z.array(positiveInt),
+      globalDim: positiveInt,
+    }),
   ]),
   /** x_normalised = (x - mean) / scale for L (0..100) and a, b (CIELAB units). */
   normalisation: z.object({ L: normaliserSchema, a: normaliserSchema, b: normaliserSchema }),

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RegressionModel } from '../baselines/regression.ts';
+import { prepareConditionNetwork } from '../condition.ts';
 import { ColorizationModel } from './colorization-model.ts';
 import { MODEL_FORMAT_VERSION, type ModelConfig, parseModelConfig } from './config.ts';
 
@@ -139,6 +140,7 @@ export async function loadAnyModel(dir: string): Promise<AnyModel> {
   }
   if (offset !== weights.length) throw new Error(`${manifestPath} lists ${offset} bytes of weights but ${weightsPath} has ${weights.length}`);
 
+  await prepareConditionNetwork(config);
   try {
     const model = createModel(config, stored);
     const unused = [...stored.keys()].filter((name) => !model.store.entries().some(([n]) => n === name));

@@ -3,12 +3,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BackendChoice, initBackend } from '../backend.ts';
+import { prepareConditionNetwork } from '../condition.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { createModel } from '../model/model-folder.ts';
 import type { ShardReply, ShardRequest } from './parallel.ts';
 
 const { backend, config, weights } = workerData as { backend: BackendChoice; config: ModelConfig; weights: Map<string, Float32Array> };
 await initBackend(backend);
+await prepareConditionNetwork(config);
 const model = createModel(config, weights);
 const variables = model.store.trainable();
 

@@ -2,6 +2,7 @@
 // photos, set up (or resume) the model, and run the trainer.
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { prepareConditionNetwork } from '../condition.ts';
 import { loadModel } from '../model/model-folder.ts';
 import { DEFAULT_CONFIG, makeConfig, type ModelConfig } from '../model/config.ts';
 import { freshState, isCheckpoint, loadCheckpoint } from './checkpoint.ts';
@@ -69,6 +70,7 @@ export async function runTraining(command: TrainCommand) {
   if (!command.resume && existsSync(command.out)) throw new Error(`${command.out} already exists: pass --resume to continue training it, or choose a new folder`);
   const start = resuming ? await loadCheckpoint(command.out) : undefined;
   const config = start?.model.config ?? await readConfig(command.configFile);
+  await prepareConditionNetwork(config);
   const photos = await loadPhotoSets(command.data, 0.1, config.seed, command.onWarning);
   return train({
     ...photos,
