@@ -40,6 +40,12 @@ class KernelScope {
     return this.run('Transpose', { x }, { perm });
   }
 
+  /** Adopts a tensor made outside the scope, so finish() frees it too. */
+  keep(info: Info): Info {
+    this.made.push(info);
+    return info;
+  }
+
   /** Frees everything made in this scope except `keep`. */
   finish(keep: Info): Info {
     for (const info of this.made) if (info !== keep) (this.backend as WasmBackend).disposeData(info.dataId);
@@ -62,7 +68,7 @@ function isUnitStride(strides: unknown): boolean {
 export function registerWasmTrainingKernels(): void {
   if (tf.getKernel('Conv2DBackpropFilter', BACKEND)) return;
   const kernels: Record<string, KernelFn> = {};
-  for (const name of ['Reshape', 'Transpose', 'Slice', 'PadV2', 'Conv2D', 'Reverse', 'BatchMatMul', 'Conv2DBackpropInput', 'Fill', 'Add']) {
+  for (const name of ['Reshape', 'Transpose', 'Slice', 'PadV2', 'Conv2D', 'BatchMatMul', 'Conv2DBackpropInput', 'Fill', 'Add']) {
     kernels[name] = original(name);
   }
   const plainMatMul = kernels.BatchMatMul;
@@ -79,7 +85,7 @@ export function registerWasmTrainingKernels(): void {
   });
 
   // Input gradient of a stride-1 NHWC conv: a conv of dy with the filter rotated by 180 degrees
-  // and its in/out channels swapped.
+  // and its in/out channels swapped (rotated in JS, see rotateFilter).
   replaceKernel('Conv2DBackpropInput', (args) => {
     const attrs = args.attrs as { strides: number | number[]; pad: unknown; dataFormat: string; inputShape: number[] };
     const dy = args.inputs.dy as Info;
@@ -90,7 +96,7 @@ export function registerWasmTrainingKernels(): void {
       return slowInputGradient(args);
     }
     const scope = new KernelScope(args.backend, kernels);
-    const rotated = scope.transpose(scope.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+    const rotated = scope.keep(rotateFilter(args.backend as WasmBackend, filter));
     const source = attrs.pad === 'valid'
       ? scope.run('PadV2', { x: dy }, { paddings: [[0, 0], [fh - 1, fh - 1], [fw - 1, fw - 1], [0, 0]], constantValue: 0 })
       : dy;
@@ -216,6 +222,38 @@ export function registerWasmTrainingKernels(): void {
     return (args.attrs as { dtype: string }).dtype === x.dtype ? share(x, args.backend) : genericCast(args);
   });
 
+  // Gradient of a non-overlapping average pool (window = stride, no padding: the condition
+  // network's 2x2 halving) spreads each dy value over its window in one pass; the stock kernel is
+  // ~30x slower.
+  const genericAvgPoolGrad = original('AvgPoolGrad');
+  replaceKernel('AvgPoolGrad', (args) => {
+    const dy = args.inputs.dy as Info;
+    const input = args.inputs.input as Info;
+    const { filterSize, strides, pad } = args.attrs as { filterSize: number | number[]; strides: number | number[]; pad: unknown };
+    const [fh, fw] = Array.isArray(filterSize) ? filterSize : [filterSize, filterSize];
+    const [sh, sw] = Array.isArray(strides) ? strides : [strides, strides];
+    const [n, h, w, c] = input.shape;
+    const tiles = fh === sh && fw === sw && (pad === 'valid' || pad === 0) && h % fh === 0 && w % fw === 0;
+    if (!tiles || dy.dtype !== 'float32') return genericAvgPoolGrad(args);
+    const backend = args.backend as WasmBackend;
+    const out = backend.makeOutput(input.shape, 'float32');
+    const source = backend.typedArrayFromHeap(dy);
+    const target = backend.typedArrayFromHeap(out);
+    const scale = 1 / (fh * fw);
+    const oh = h / fh, ow = w / fw;
+    for (let b = 0; b < n; b++) {
+      for (let y = 0; y < h; y++) {
+        const row = (b * oh + Math.floor(y / fh)) * ow;
+        for (let x = 0; x < w; x++) {
+          const from = (row + Math.floor(x / fw)) * c;
+          const to = ((b * h + y) * w + x) * c;
+          for (let k = 0; k < c; k++) target[to + k] = source[from + k] * scale;
+        }
+      }
+    }
+    return out;
+  });
+
   // Tile that only broadcasts size-1 axes (batch-norm gradients): zeros of the output shape plus
   // x, which the broadcasting Add does at memory speed; the generic Tile is element by element.
   const genericTile = original('Tile');
@@ -228,6 +266,27 @@ export function registerWasmTrainingKernels(): void {
     const zeros = scope.run('Fill', {}, { shape: x.shape.map((d, i) => d * reps[i]), value: 0, dtype: 'float32' });
     return scope.finish(scope.run('Add', { a: zeros, b: x }));
   });
+}
+
+/**
+ * W[kh, kw, ci, co] -> W[fh-1-kh, fw-1-kw, co, ci] in one pass over the heap: the stock Reverse
+ * kernel takes ~20 ms for a 3x3x128x128 filter, longer than the convolution it prepares.
+ */
+function rotateFilter(backend: WasmBackend, filter: Info): Info {
+  const [fh, fw, ci, co] = filter.shape;
+  const out = backend.makeOutput([fh, fw, co, ci], 'float32');
+  const source = backend.typedArrayFromHeap(filter);
+  const target = backend.typedArrayFromHeap(out);
+  for (let kh = 0; kh < fh; kh++) {
+    for (let kw = 0; kw < fw; kw++) {
+      const from = ((fh - 1 - kh) * fw + (fw - 1 - kw)) * ci * co;
+      const to = (kh * fw + kw) * co * ci;
+      for (let i = 0; i < ci; i++) {
+        for (let o = 0; o < co; o++) target[to + o * ci + i] = source[from + i * co + o];
+      }
+    }
+  }
+  return out;
 }
 
 /** Copies length values; short runs element by element, since a subarray costs more than that. */

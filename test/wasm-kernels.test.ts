@@ -95,16 +95,18 @@ describe('wasm training kernels match the cpu backend', () => {
     cpu.forEach((values, i) => expect(Array.from(wasm[i])).toEqual(Array.from(values)));
   });
 
-  it('concat, identity, cast and the leaky ReLU gradient match', async () => {
+  it('concat, identity, cast, average-pool and leaky ReLU gradients match', async () => {
     const { leakyRelu } = await import('../engine/flow/activation.ts');
     const [cpu, wasm] = await onBoth(() => {
       const x = seeded([3, 4, 5, 6], 14);
       const y = seeded([3, 4, 5, 1], 15);
       const [dx] = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(leakyRelu(xx), seeded([3, 4, 5, 6], 16))))([x]);
       const [reference] = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(xx, 0.1), seeded([3, 4, 5, 6], 16))))([x]);
-      return [tf.concat([x, y], -1), tf.concat([x, x], 1), tf.concat([y, x, y], 3), tf.clone(x), tf.cast(x, 'float32'), dx, reference];
+      const [pooled] = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(xx as tf.Tensor4D, 2, 2, 'valid'), seeded([3, 2, 2, 6], 17))))([seeded([3, 4, 4, 6], 18)]);
+      const [overlapping] = tf.grads((xx: tf.Tensor) => tf.sum(tf.avgPool(xx as tf.Tensor4D, 3, 1, 'same')))([x]);
+      return [tf.concat([x, y], -1), tf.concat([x, x], 1), tf.concat([y, x, y], 3), tf.clone(x), tf.cast(x, 'float32'), dx, reference, pooled, overlapping];
     });
-    cpu.forEach((values, i) => expect(Array.from(wasm[i])).toEqual(Array.from(values)));
+    cpu.forEach((values, i) => expect(relativeError(values, wasm[i])).toBeLessThan(1e-6));
     expect(Array.from(cpu[5])).toEqual(Array.from(cpu[6]));
   });
 });
