@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { registerWasmTrainingKernels } from './wasm-kernels.ts';
+import { registerWasmTrainingKernels } from './wasm/index.ts';
 
 export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu';
 
