@@ -1,11 +1,13 @@
 // `polychrome eval`: the paper's protocol on any folder of colour photos. Each photo is centre-
 // cropped to a square and resized to the model's condition size; L is taken from it at full
 // precision (16-bit), the model's ab (8 samples at T = 1, or the regression's one prediction) is
-// upsampled bilinearly to that size, recombined with L and compared in RGB [0, 1].
+// upsampled to that size by joint bilateral upsampling guided by L (as the studio's output is),
+// recombined with L and compared in RGB [0, 1].
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { RegressionModel } from '../baselines/regression.ts';
 import { labToRgb, rgbToLab } from '../color/lab.ts';
+import { jointBilateralUpsample } from '../image/joint-bilateral.ts';
 import type { AnyModel } from '../model/model-folder.ts';
 import { labExample } from '../training/photos.ts';
 import { MetricTotals } from './metrics.ts';
@@ -30,24 +32,26 @@ export async function centreSquareRgb(file: string, size: number): Promise<Float
 
 /** The model's colourizations of one photo, as RGB at the condition size. */
 function colourize(model: AnyModel, lightness: tf.Tensor4D, lab: Float32Array, options: EvalOptions): Float32Array[] {
-  const size = model.config.conditionSize;
+  const { conditionSize: size, chromaSize: low } = model.config;
   const { a, b } = model.config.normalisation;
   const chroma = tf.tidy(() => {
     const normalised = model instanceof RegressionModel
       ? model.predict(lightness)
       : model.sample(lightness, Array.from({ length: options.samples }, (_, i) => i + 1), options.temperature).chroma;
-    const ab = tf.add(tf.mul(normalised, [a.scale, b.scale]), [a.mean, b.mean]) as tf.Tensor4D;
-    return tf.image.resizeBilinear(ab, [size, size]);
+    return tf.add(tf.mul(normalised, [a.scale, b.scale]), [a.mean, b.mean]);
   });
-  const values = chroma.dataSync();
+  const values = chroma.dataSync() as Float32Array;
   chroma.dispose();
-  const count = values.length / (size * size * 2);
+  const guide = new Float32Array(size * size);
+  for (let p = 0; p < size * size; p++) guide[p] = lab[p * 3] / 100;
+  const count = values.length / (low * low * 2);
   return Array.from({ length: count }, (_, s) => {
+    const ab = jointBilateralUpsample(values.subarray(s * low * low * 2, (s + 1) * low * low * 2), low, low, guide, size, size);
     const sampleLab = new Float32Array(size * size * 3);
     for (let p = 0; p < size * size; p++) {
       sampleLab[p * 3] = lab[p * 3];
-      sampleLab[p * 3 + 1] = values[(s * size * size + p) * 2];
-      sampleLab[p * 3 + 2] = values[(s * size * size + p) * 2 + 1];
+      sampleLab[p * 3 + 1] = ab[p * 2];
+      sampleLab[p * 3 + 2] = ab[p * 2 + 1];
     }
     return labToRgb(sampleLab);
   });
