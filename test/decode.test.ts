@@ -30,6 +30,19 @@ describe('image decoding', () => {
     expect(pixel(image, 0, 3)[2]).toBeGreaterThan(200);
   });
 
+  it('converts an embedded ICC profile (Display P3) to sRGB', async () => {
+    const file = path.join(dir, 'p3.jpg');
+    const srgb = [200, 100, 50];
+    await sharp(Buffer.from([...srgb, ...srgb, ...srgb, ...srgb]), { raw: { width: 2, height: 2, channels: 3 } })
+      .withIccProfile('p3').jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toFile(file);
+    // The file stores P3 values, visibly different from the sRGB ones...
+    const stored = await sharp(file, { ignoreIcc: true }).raw().toBuffer();
+    expect(Math.abs(stored[0] - srgb[0]) + Math.abs(stored[2] - srgb[2])).toBeGreaterThan(10);
+    // ...and decoding brings them back to sRGB.
+    const image = await decodeImage(file);
+    pixel(image, 1, 1).forEach((v, i) => expect(Math.abs(v - srgb[i])).toBeLessThanOrEqual(3));
+  });
+
   it('reads 16-bit PNGs at full precision', async () => {
     const file = path.join(dir, 'sixteen.png');
     const raw = new Uint16Array([1000, 30000, 65535, 0, 40000, 12345]);
