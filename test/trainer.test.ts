@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/backend.ts';
 import { loadCheckpoint } from '../engine/training/checkpoint.ts';
 import { listImages, loadPhotos, type Photo } from '../engine/training/photos.ts';
+import { loadPhotoSets } from '../engine/training/run.ts';
 import { train, type TrainEvent, type TrainerOptions } from '../engine/training/trainer.ts';
 import { TINY } from './configs.ts';
 
@@ -113,5 +114,21 @@ describe('the trainer', () => {
     expect(saved.state.bestValidation).toBe(best.nll);
     model.dispose();
     saved.model.dispose();
+  });
+
+  it('holds out a seeded share of a plain folder, or uses its train/ and validation/ folders', async () => {
+    const plain = path.join(dir, 'photos');
+    const first = await loadPhotoSets(plain, 0.3, 5, () => {});
+    const again = await loadPhotoSets(plain, 0.3, 5, () => {});
+    expect([first.train.length, first.validation.length]).toEqual([5, 2]);
+    expect(again.validation.map((p) => p.name)).toEqual(first.validation.map((p) => p.name));
+    const split = path.join(dir, 'split-data');
+    await makePhotos(path.join(split, 'train'), 3);
+    await makePhotos(path.join(split, 'validation'), 2);
+    await fs.writeFile(path.join(split, 'train', 'notes.jpg'), 'not a photo');
+    const warnings: string[] = [];
+    const sets = await loadPhotoSets(split, 0.3, 5, (message) => warnings.push(message));
+    expect([sets.train.length, sets.validation.length]).toEqual([3, 2]);
+    expect(warnings).toEqual([expect.stringMatching(/skipped .*notes\.jpg/)]);
   });
 });

@@ -193,8 +193,10 @@ export async function train(options: TrainerOptions): Promise<{ model: AnyModel;
     await next.catch(() => undefined);
     await parallel?.close();
   }
-  // With early stopping the folder keeps the best checkpoint; otherwise the last state is saved.
-  if (reason !== 'early-stop' && !(options.patience !== undefined && validationsWithoutGain > 0)) await checkpoint();
+  // With early stopping the folder keeps the best validated checkpoint (saved when it was found);
+  // otherwise, or when nothing was validated yet, the last state is saved.
+  const keepsBest = options.patience !== undefined && state.validation.length > 0;
+  if (!keepsBest) await checkpoint();
   options.onEvent({ type: 'done', step: state.step, reason });
   return { model, state };
 }
