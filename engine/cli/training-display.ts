@@ -33,7 +33,7 @@ export function trainingDisplay(minutes?: number, steps?: number) {
         step: event.step, loss: lastLoss.toFixed(3), rate: event.imagesPerSecond.toFixed(2), remaining: formatDuration(event.etaSeconds),
       });
     } else if (event.type === 'validation') {
-      process.stderr.write(`\nvalidation NLL at step ${event.step}: ${event.nll.toFixed(3)} bits/dim${event.best ? ' (best so far)' : ''}\n`);
+      process.stderr.write(`\nvalidation ${event.unit === 'MSE' ? 'MSE' : 'NLL'} at step ${event.step}: ${event.nll.toFixed(3)}${event.unit === 'MSE' ? '' : ' bits/dim'}${event.best ? ' (best so far)' : ''}\n`);
     } else if (event.type === 'rollback') {
       process.stderr.write(`\nnon-finite loss at step ${event.step}: rolled back to the checkpoint of step ${event.toStep}, learning rate x${event.learningRateScale}\n`);
     } else if (event.type === 'done') {

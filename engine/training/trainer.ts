@@ -12,7 +12,8 @@ import { centreCrop, type Example, makeExample, type Photo, randomCrop, seededRa
 
 export type TrainEvent =
   | { type: 'step'; step: number; loss: number; learningRate: number; imagesPerSecond: number; etaSeconds: number | null }
-  | { type: 'validation'; step: number; nll: number; best: boolean }
+  /** nll: validation loss, NLL in bits/dim (cINN) or mean squared error of normalised ab (regression). */
+  | { type: 'validation'; step: number; nll: number; unit: 'bits/dim' | 'MSE'; best: boolean }
   | { type: 'checkpoint'; step: number; dir: string }
   | { type: 'rollback'; step: number; toStep: number; learningRateScale: number; reason: string }
   | { type: 'done'; step: number; reason: 'minutes' | 'steps' | 'cancelled' | 'early-stop' };
@@ -174,7 +175,7 @@ export async function train(options: TrainerOptions): Promise<{ model: AnyModel;
         const nll = await validationLoss(model, validationExamples);
         const best = state.bestValidation === null || nll < state.bestValidation;
         state.validation.push({ step: state.step, nll });
-        options.onEvent({ type: 'validation', step: state.step, nll, best });
+        options.onEvent({ type: 'validation', step: state.step, nll, unit: config.kind === 'regression' ? 'MSE' : 'bits/dim', best });
         if (best) {
           state.bestValidation = nll;
           validationsWithoutGain = 0;
