@@ -1,7 +1,7 @@
 // `polychrome train` and `polychrome finetune`.
 import type { Command } from 'commander';
 import { runFinetune, runTraining } from '../../training/run.ts';
-import { DEFAULT_WORKERS, positiveInteger, positiveNumber, start } from '../shared.ts';
+import { defaultWorkers, positiveInteger, positiveNumber, start } from '../shared.ts';
 import { cancelOnInterrupt, trainingDisplay } from '../training-display.ts';
 
 export function register(program: Command): void {
@@ -15,13 +15,13 @@ export function register(program: Command): void {
     .option('--steps <n>', 'stop after this many steps', positiveInteger)
     .option('--config <file>', 'JSON with changes to the default architecture and settings')
     .option('--batch <n>', 'images per step', positiveInteger, 8)
-    .option('--workers <n>', 'training threads (data-parallel worker threads when more than 1)', positiveInteger, DEFAULT_WORKERS)
-    .action(async (options: { data: string; out: string; resume?: boolean; minutes?: number; steps?: number; config?: string; batch: number; workers: number }) => {
+    .option('--workers <n>', 'training threads; more than 1 splits each batch across worker threads (default: 2 for batches of 16 or more, else 1)', positiveInteger)
+    .action(async (options: { data: string; out: string; resume?: boolean; minutes?: number; steps?: number; config?: string; batch: number; workers?: number }) => {
       await start();
       const controller = cancelOnInterrupt();
       await runTraining({
         data: options.data, out: options.out, resume: Boolean(options.resume), minutes: options.minutes, steps: options.steps,
-        configFile: options.config, batchSize: options.batch, workers: options.workers, signal: controller.signal,
+        configFile: options.config, batchSize: options.batch, workers: options.workers ?? defaultWorkers(options.batch), signal: controller.signal,
         onEvent: trainingDisplay(options.minutes, options.steps),
         onWarning: (message) => process.stderr.write(`${message}\n`),
       });
@@ -37,13 +37,13 @@ export function register(program: Command): void {
     .option('--minutes <m>', 'stop after this many minutes', positiveNumber, 10)
     .option('--steps <n>', 'stop after this many steps', positiveInteger)
     .option('--batch <n>', 'images per step', positiveInteger, 8)
-    .option('--workers <n>', 'training threads (data-parallel worker threads when more than 1)', positiveInteger, DEFAULT_WORKERS)
-    .action(async (options: { model: string; data: string; out: string; minutes: number; steps?: number; batch: number; workers: number }) => {
+    .option('--workers <n>', 'training threads; more than 1 splits each batch across worker threads (default: 2 for batches of 16 or more, else 1)', positiveInteger)
+    .action(async (options: { model: string; data: string; out: string; minutes: number; steps?: number; batch: number; workers?: number }) => {
       await start();
       const controller = cancelOnInterrupt();
       await runFinetune({
         model: options.model, data: options.data, out: options.out, minutes: options.minutes, steps: options.steps,
-        batchSize: options.batch, workers: options.workers, signal: controller.signal,
+        batchSize: options.batch, workers: options.workers ?? defaultWorkers(options.batch), signal: controller.signal,
         onEvent: trainingDisplay(options.minutes, options.steps),
         onWarning: (message) => process.stderr.write(`${message}\n`),
       });
