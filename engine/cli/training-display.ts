@@ -21,16 +21,16 @@ function formatDuration(seconds: number | null): string {
 
 /** Shows training events: a bar over steps or minutes, validation and rollbacks as lines. */
 export function trainingDisplay(minutes?: number, steps?: number) {
-  const bar = progressBar('training', ' {bar} {percentage}% | step {step} | loss {loss} bits/dim | {rate} img/s | ETA {remaining}');
+  const bar = progressBar('training', ' {bar} {percentage}% | step {step} | loss {loss} | {rate} img/s | ETA {remaining}');
   const started = Date.now();
-  let lastLoss = NaN;
+  let firstStep: number | null = null;
   return (event: TrainEvent) => {
     if (event.type === 'step') {
-      lastLoss = event.loss;
-      const done = steps !== undefined ? Math.min(steps, event.step) : Math.min(1, (Date.now() - started) / 60_000 / (minutes ?? Infinity));
-      const total = steps !== undefined ? steps : 1;
-      bar.update(steps !== undefined ? done : Math.round(done * 1000), steps !== undefined ? total : 1000, {
-        step: event.step, loss: lastLoss.toFixed(3), rate: event.imagesPerSecond.toFixed(2), remaining: formatDuration(event.etaSeconds),
+      // Steps count from where this run began (a resumed run starts past zero).
+      firstStep ??= event.step - 1;
+      const done = steps !== undefined ? (event.step - firstStep) / steps : (Date.now() - started) / 60_000 / (minutes ?? Infinity);
+      bar.update(Math.round(Math.min(1, done) * 1000), 1000, {
+        step: event.step, loss: event.loss.toFixed(3), rate: event.imagesPerSecond.toFixed(2), remaining: formatDuration(event.etaSeconds),
       });
     } else if (event.type === 'validation') {
       process.stderr.write(`\nvalidation ${event.unit === 'MSE' ? 'MSE' : 'NLL'} at step ${event.step}: ${event.nll.toFixed(3)}${event.unit === 'MSE' ? '' : ' bits/dim'}${event.best ? ' (best so far)' : ''}\n`);

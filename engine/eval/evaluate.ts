@@ -9,6 +9,7 @@ import { RegressionModel } from '../baselines/regression.ts';
 import { labToRgb, rgbToLab } from '../color/lab.ts';
 import { jointBilateralUpsample } from '../image/joint-bilateral.ts';
 import type { AnyModel } from '../model/model-folder.ts';
+import { denormaliseAb } from '../model/normalisation.ts';
 import { labExample } from '../training/photos.ts';
 import { MetricTotals } from './metrics.ts';
 
@@ -33,13 +34,9 @@ export async function centreSquareRgb(file: string, size: number): Promise<Float
 /** The model's colourizations of one photo, as RGB at the condition size. */
 function colourize(model: AnyModel, lightness: tf.Tensor4D, lab: Float32Array, options: EvalOptions): Float32Array[] {
   const { conditionSize: size, chromaSize: low } = model.config;
-  const { a, b } = model.config.normalisation;
-  const chroma = tf.tidy(() => {
-    const normalised = model instanceof RegressionModel
-      ? model.predict(lightness)
-      : model.sample(lightness, Array.from({ length: options.samples }, (_, i) => i + 1), options.temperature).chroma;
-    return tf.add(tf.mul(normalised, [a.scale, b.scale]), [a.mean, b.mean]);
-  });
+  const chroma = tf.tidy(() => denormaliseAb(model.config, model instanceof RegressionModel
+    ? model.predict(lightness)
+    : model.sample(lightness, Array.from({ length: options.samples }, (_, i) => i + 1), options.temperature).chroma));
   const values = chroma.dataSync() as Float32Array;
   chroma.dispose();
   const guide = new Float32Array(size * size);

@@ -6,6 +6,7 @@ import { type Conditions, type FlowOutput, MultiScaleFlow } from '../flow/networ
 import { ParamStore } from '../flow/params.ts';
 import { Adam } from './adam.ts';
 import { levelSizes, type ModelConfig } from './config.ts';
+import { denormaliseAb, normaliseAb, normaliseL } from './normalisation.ts';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -142,19 +143,15 @@ export class ColorizationModel {
   }
 
   normaliseL(lightness: tf.Tensor): tf.Tensor {
-    const { mean, scale } = this.config.normalisation.L;
-    return tf.tidy(() => tf.div(tf.sub(lightness, mean), scale));
+    return normaliseL(this.config, lightness);
   }
 
-  /** ab in CIELAB units [..., 2] -> normalised. */
   normaliseAb(ab: tf.Tensor): tf.Tensor {
-    const { a, b } = this.config.normalisation;
-    return tf.tidy(() => tf.div(tf.sub(ab, [a.mean, b.mean]), [a.scale, b.scale]));
+    return normaliseAb(this.config, ab);
   }
 
   denormaliseAb(chroma: tf.Tensor): tf.Tensor {
-    const { a, b } = this.config.normalisation;
-    return tf.tidy(() => tf.add(tf.mul(chroma, [a.scale, b.scale]), [a.mean, b.mean]));
+    return denormaliseAb(this.config, chroma);
   }
 
   dispose(): void {
