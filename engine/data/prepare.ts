@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { readQtResources } from './qt-resources.ts';
-import { PHOTO_SOURCES, type PhotoSource } from './sources.ts';
+import { PHOTO_FILE, PHOTO_SOURCES, type PhotoSource } from './sources.ts';
 
 const run = promisify(execFile);
 
@@ -90,7 +90,7 @@ async function photosOf(source: PhotoSource, root: string): Promise<Photo[]> {
   for (const bundle of bundles) {
     const file = path.join(folder, `${bundle}.rcc`);
     const entries = readQtResources(await fs.readFile(file), file)
-      .filter((entry) => /\.(webp|jpe?g|png)$/i.test(entry.path) && entry.data.length >= minimumBytes);
+      .filter((entry) => PHOTO_FILE.test(entry.path) && entry.data.length >= minimumBytes);
     for (const entry of entries) {
       photos.push({ id: `${source.package}/${bundle}/${path.basename(entry.path)}`, package: source.package, load: async () => entry.data });
     }

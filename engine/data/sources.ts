@@ -15,7 +15,8 @@ export interface PhotoSource {
   qtBundles?: { bundles: string[]; minimumBytes: number };
 }
 
-const image = /\.(jpe?g|png|webp)$/i;
+/** The photo formats found in these packages. */
+export const PHOTO_FILE = /\.(jpe?g|png|webp)$/i;
 
 // Plasma wallpapers that are photographs (the others are renders or paintings).
 const PLASMA_PHOTOS = ['BytheWater', 'ColdRipple', 'ColorfulCups', 'DarkestHour', 'EveningGlow', 'FallenLeaf', 'Grey', 'Kite', 'OneStandsOut', 'Path', 'summer_1am'];
@@ -36,13 +37,13 @@ export const PHOTO_SOURCES: PhotoSource[] = [
       minimumBytes: 20_000,
     },
   },
-  { package: 'lomiri-wallpapers-16.04', folder: 'usr/share/backgrounds', select: (f) => image.test(f) },
-  { package: 'lomiri-wallpapers-20.04', folder: 'usr/share/backgrounds', select: (f) => image.test(f) && !f.startsWith('Painting-Colors') },
-  { package: 'mate-backgrounds', folder: 'usr/share/backgrounds/mate/nature', select: (f) => image.test(f) },
+  { package: 'lomiri-wallpapers-16.04', folder: 'usr/share/backgrounds', select: (f) => PHOTO_FILE.test(f) },
+  { package: 'lomiri-wallpapers-20.04', folder: 'usr/share/backgrounds', select: (f) => PHOTO_FILE.test(f) && !f.startsWith('Painting-Colors') },
+  { package: 'mate-backgrounds', folder: 'usr/share/backgrounds/mate/nature', select: (f) => PHOTO_FILE.test(f) },
   {
     package: 'plasma-workspace-wallpapers',
     folder: 'usr/share/wallpapers',
-    select: (f) => PLASMA_PHOTOS.includes(f.split(path.sep)[0]) && f.includes(`contents${path.sep}images${path.sep}`) && image.test(f),
+    select: (f) => PLASMA_PHOTOS.includes(f.split(path.sep)[0]) && f.includes(`contents${path.sep}images${path.sep}`) && PHOTO_FILE.test(f),
     largestOf: (f) => f.split(path.sep)[0],
   },
 ];
