@@ -1,12 +1,12 @@
 // What every command shares: the version banner with the engine backend, option parsers, paths.
 import { InvalidArgumentError } from 'commander';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendInfo, initBackend } from '../backend.ts';
+import { version } from '../version.ts';
 
-export const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+export { version };
 /** Models shipped with Polychrome: default/ and baselines/<name>/. */
 export const MODELS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../resources/models');
 /**

@@ -60,6 +60,8 @@ export interface ConditionShapes {
 export class MultiScaleFlow {
   readonly steps: Step[] = [];
   readonly latentSizes: number[] = [];
+  /** Shape of each latent part: [height, width, channels] for the spatial splits, [d] for the global part. */
+  readonly latentShapes: number[][] = [];
   readonly dims: number;
 
   constructor(store: ParamStore, config: FlowConfig, conditions: ConditionShapes) {
@@ -80,6 +82,7 @@ export class MultiScaleFlow {
       if (sent >= channels) throw new Error(`split ${fraction} would send all ${channels} channels to the latent`);
       this.steps.push({ type: 'split', keep: channels - sent, inShape: shape });
       this.latentSizes.push(shape[0] * shape[1] * sent);
+      this.latentShapes.push([shape[0], shape[1], sent]);
       shape = [shape[0], shape[1], channels - sent];
     };
 
@@ -104,6 +107,7 @@ export class MultiScaleFlow {
       add(new OrthogonalMixing(store, `tail.mix${b}`, shape));
     }
     this.latentSizes.push(shape[0]);
+    this.latentShapes.push([shape[0]]);
   }
 
   static conditionFor(ref: ConditionRef, conditions: Conditions): tf.Tensor | null {

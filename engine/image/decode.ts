@@ -44,15 +44,18 @@ export async function decodeImage(input: string | Buffer, name = typeof input ==
     const grayscale = (meta.channels ?? 3) <= 2 || meta.space === 'b-w' || meta.space === 'grey16';
     return { width: info.width, height: info.height, rgb, alpha, grayscale, bitDepth: sixteen ? 16 : 8, format: meta.format ?? 'unknown' };
   } catch (error) {
-    throw new Error(`cannot read ${name}: ${describeFailure(error as Error)}`);
+    throw new Error(`cannot read ${name}: ${describeImageFailure(error as Error)}`);
   }
 }
 
-function describeFailure(error: Error): string {
+/** A reader's words for why sharp could not decode a file. */
+export function describeImageFailure(error: Error): string {
   const message = error.message.split('\n')[0];
   if (/unsupported image format/i.test(message)) return 'it is not an image in a supported format (JPEG, PNG, WebP, TIFF, GIF, AVIF, HEIF)';
   if (/pixel limit/i.test(message)) return `it has more than ${MAX_PIXELS.toLocaleString('en')} pixels`;
   if (/premature end|truncated|unexpected end/i.test(message)) return 'the file is truncated';
-  if (/ENOENT/.test(message)) return 'the file does not exist';
+  if (/ENOENT|input file is missing/i.test(message)) return 'the file does not exist';
+  if (/EISDIR|is a directory/i.test(message)) return 'it is a folder, not a file';
+  if (/EACCES|permission denied/i.test(message)) return 'permission denied';
   return message;
 }

@@ -10,6 +10,8 @@ export interface JointBilateralOptions {
   sigmaRange: number;
   /** Neighbourhood radius in low-resolution pixels. */
   radius: number;
+  /** Factor that brings the guide to [0, 1] (0.01 for L in 0..100), so no scaled copy is needed. */
+  guideScale?: number;
 }
 
 export const DEFAULT_JOINT_BILATERAL: JointBilateralOptions = { sigmaSpatial: 1, sigmaRange: 0.1, radius: 2 };
@@ -53,7 +55,7 @@ function axisWeights(size: number, lowSize: number, radius: number, sigma: numbe
 
 /**
  * @param ab low-resolution ab, interleaved, lowWidth x lowHeight
- * @param guide full-resolution L scaled to [0, 1], width x height
+ * @param guide full-resolution L, width x height, in [0, 1] after options.guideScale
  * @returns full-resolution ab, interleaved
  */
 export function jointBilateralUpsample(
@@ -62,6 +64,7 @@ export function jointBilateralUpsample(
   options: JointBilateralOptions = DEFAULT_JOINT_BILATERAL,
   out = new Float32Array(width * height * 2),
 ): Float32Array {
+  const scale = options.guideScale ?? 1;
   const lowGuide = downsampleGuide(guide, width, height, lowWidth, lowHeight);
   const columns = axisWeights(width, lowWidth, options.radius, options.sigmaSpatial);
   const rows = axisWeights(height, lowHeight, options.radius, options.sigmaSpatial);
@@ -83,7 +86,7 @@ export function jointBilateralUpsample(
           const wx = columns.weights[x * taps + tx];
           if (wx === 0) continue;
           const q = qy * lowWidth + columnFirst + tx;
-          const difference = Math.min(1, Math.abs(lowGuide[q] - own));
+          const difference = Math.min(1, Math.abs(lowGuide[q] - own) * scale);
           const w = wy * wx * range[Math.round(difference * RANGE_TABLE_SIZE)];
           total += w;
           a += w * ab[q * 2];

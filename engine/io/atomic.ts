@@ -14,3 +14,43 @@ export async function writeFileAtomic(target: string, data: Buffer | string): Pr
     throw error;
   }
 }
+
+/** `photo.jpg` -> `photo (2).jpg`, `photo (3).jpg`, ... */
+export function numberedName(target: string, n: number): string {
+  if (n <= 1) return target;
+  const extension = path.extname(target);
+  return `${target.slice(0, target.length - extension.length)} (${n})${extension}`;
+}
+
+/**
+ * Writes a new file atomically and never replaces an existing one: when the name is taken the
+ * output gets a numbered suffix instead. The complete temporary file is hard-linked to its final
+ * name (link fails if the name exists, so two writers cannot both take it); on file systems
+ * without hard links it is renamed after a check. Returns the path written.
+ */
+export async function writeNewFileAtomic(target: string, data: Buffer | string): Promise<string> {
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  await fs.writeFile(temporary, data);
+  try {
+    for (let n = 1; ; n++) {
+      const candidate = numberedName(target, n);
+      try {
+        await fs.link(temporary, candidate);
+        return candidate;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw error;
+        if (await exists(candidate)) continue;
+        await fs.rename(temporary, candidate);
+        return candidate;
+      }
+    }
+  } finally {
+    await fs.rm(temporary, { force: true });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.lstat(file).then(() => true, () => false);
+}

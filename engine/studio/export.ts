@@ -1,0 +1,92 @@
+// Pixels of a sample: screen-size previews for the gallery and full-resolution files, with the
+// original's metadata and a provenance note, written atomically and never over an existing file.
+import path from 'node:path';
+import { labPlanesToCodes } from '../color/planes.ts';
+import { encodeImage, formatForPath, type OutputFormat } from '../image/encode.ts';
+import { writeNewFileAtomic } from '../io/atomic.ts';
+import { readFullLightness, type Plane } from './photo.ts';
+import { composeAb, heatmap, previewUrl, rgb8, upsample } from './render.ts';
+import type { OpenPhoto, Sample, StudioSession } from './session.ts';
+import { version } from '../version.ts';
+
+/** Full scale of the ambiguity map: a chroma spread of this many CIELAB units is the brightest. */
+export const AMBIGUITY_FULL_SCALE = 30;
+
+function layersOf(session: StudioSession, photo: OpenPhoto, sample: Sample) {
+  session.ranked(photo.id); // decodes whatever is not decoded yet
+  return sample.decoded!.layers;
+}
+
+export function renderPlane(session: StudioSession, photo: OpenPhoto, sample: Sample, plane: Plane): Uint8Array {
+  return rgb8(plane, composeAb(layersOf(session, photo, sample), session.config.chromaSize, plane));
+}
+
+export async function samplePreview(session: StudioSession, photoId: string, sampleId: string): Promise<string> {
+  const photo = session.photo(photoId);
+  const { preview } = photo.source;
+  return previewUrl(renderPlane(session, photo, session.sample(photoId, sampleId), preview), preview.width, preview.height);
+}
+
+/** The photo as it is (colour or gray) and as its L alone, at preview size. */
+export async function photoPreviews(photo: OpenPhoto): Promise<{ original: string; lightness: string }> {
+  const { preview, previewRgb } = photo.source;
+  const gray = labPlanesToCodes(preview.lightness, new Float32Array(preview.lightness.length * 2), new Uint8Array(previewRgb.length));
+  return { original: await previewUrl(previewRgb, preview.width, preview.height), lightness: await previewUrl(gray, preview.width, preview.height) };
+}
+
+/** Ambiguity map at preview size as a heat map, and the largest spread in CIELAB units. */
+export async function ambiguityPreview(session: StudioSession, photoId: string): Promise<{ image: string; maxSpread: number; meanSpread: number }> {
+  const photo = session.photo(photoId);
+  const spread = session.ambiguity(photoId);
+  const { preview } = photo.source;
+  const size = session.config.chromaSize;
+  const pairs = new Float32Array(spread.length * 2);
+  spread.forEach((v, i) => { pairs[i * 2] = v / AMBIGUITY_FULL_SCALE; });
+  const upsampled = upsample(pairs, size, preview);
+  const values = new Float32Array(preview.width * preview.height);
+  for (let p = 0; p < values.length; p++) values[p] = upsampled[p * 2];
+  return {
+    image: await previewUrl(heatmap(values), preview.width, preview.height),
+    maxSpread: Math.max(...spread),
+    meanSpread: spread.reduce((s, v) => s + v, 0) / spread.length,
+  };
+}
+
+export interface ExportOptions {
+  format?: OutputFormat;
+  quality?: number;
+  /** Model name for the provenance note. */
+  modelName?: string;
+}
+
+export function provenanceNote(sample: Sample, modelName = 'default'): string {
+  const how = sample.kind === 'transfer'
+    ? `colour transfer from ${path.basename(sample.reference!.file)}`
+    : `sample seed ${sample.seed}, temperature ${sample.temperature}`;
+  const extra = [sample.saturation !== 1 ? `saturation ${sample.saturation}` : '', sample.regions.length ? `${sample.regions.length} region re-roll(s)` : ''].filter(Boolean);
+  return `Colorized by Polychrome ${version} (model ${modelName}; ${[how, ...extra].join('; ')})`;
+}
+
+/**
+ * Writes the sample at the photo's full size: ab upsampled guided by the full-resolution L and
+ * recombined with that L, so the photo's own detail and tones are untouched. Returns the path
+ * written (a numbered name if `target` exists).
+ */
+export async function exportSample(session: StudioSession, photoId: string, sampleId: string, target: string, options: ExportOptions = {}): Promise<string> {
+  const photo = session.photo(photoId);
+  const sample = session.sample(photoId, sampleId);
+  const format = options.format ?? formatForPath(target);
+  if (!format) throw new Error(`cannot tell the output format of ${target}: use .jpg, .png, .tif or .webp`);
+  const full = await readFullLightness(photo.source.file);
+  const ab = composeAb(layersOf(session, photo, sample), session.config.chromaSize, full);
+  const deep = photo.source.sixteenBit && (format === 'png' || format === 'tiff');
+  const codes = labPlanesToCodes(full.lightness, ab, deep ? new Uint16Array(full.width * full.height * 3) : new Uint8Array(full.width * full.height * 3));
+  const encoded = await encodeImage(codes, full.width, full.height, {
+    format, quality: options.quality, original: photo.source.file, note: provenanceNote(sample, options.modelName),
+  });
+  try {
+    return await writeNewFileAtomic(target, encoded);
+  } catch (error) {
+    throw new Error(`cannot write ${target}: ${(error as Error).message}`);
+  }
+}
