@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { RegressionModel } from '../baselines/regression.ts';
 import { labToRgb, rgbToLab } from '../color/lab.ts';
+import { toSrgb16 } from '../image/decode.ts';
 import { jointBilateralUpsample } from '../image/joint-bilateral.ts';
 import type { AnyModel } from '../model/model-folder.ts';
 import { denormaliseAb } from '../model/normalisation.ts';
@@ -24,7 +25,8 @@ export type EvalResult = ReturnType<MetricTotals['result']>;
 
 /** RGB [0, 1] of the centre square of a photo at size x size, from 16-bit decoding. */
 export async function centreSquareRgb(file: string, size: number): Promise<Float32Array> {
-  const data = await sharp(file).rotate().removeAlpha().toColourspace('rgb16')
+  const meta = await sharp(file).metadata();
+  const data = await toSrgb16(sharp(file).rotate().removeAlpha(), Boolean(meta.icc))
     .resize(size, size, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
     .raw({ depth: 'ushort' }).toBuffer();
   const values = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);

@@ -23,9 +23,8 @@ export async function decodeImage(input: string | Buffer, name = typeof input ==
     const meta = await sharp(input, { limitInputPixels: MAX_PIXELS }).metadata();
     if (!meta.width || !meta.height) throw new Error('it has no image dimensions');
     const sixteen = meta.depth === 'ushort';
-    const { data, info } = await sharp(input, { limitInputPixels: MAX_PIXELS })
-      .rotate()
-      .toColourspace(sixteen ? 'rgb16' : 'srgb')
+    const upright = sharp(input, { limitInputPixels: MAX_PIXELS }).rotate();
+    const { data, info } = await (sixteen ? toSrgb16(upright, Boolean(meta.icc)) : upright.toColourspace('srgb'))
       .raw({ depth: sixteen ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
     const pixels = info.width * info.height;
@@ -46,6 +45,15 @@ export async function decodeImage(input: string | Buffer, name = typeof input ==
   } catch (error) {
     throw new Error(`cannot read ${name}: ${describeImageFailure(error as Error)}`);
   }
+}
+
+/**
+ * 16-bit sRGB output of a pipeline. With an embedded profile, sharp converts 16-bit output to
+ * Display P3 unless asked for sRGB, so the sRGB profile is requested (not attached) there.
+ */
+export function toSrgb16(pipeline: sharp.Sharp, hasProfile: boolean): sharp.Sharp {
+  const out = pipeline.toColourspace('rgb16');
+  return hasProfile ? out.withIccProfile('srgb', { attach: false }) : out;
 }
 
 /** A reader's words for why sharp could not decode a file. */

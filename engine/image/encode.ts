@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 export type OutputFormat = 'jpeg' | 'png' | 'tiff' | 'webp';
 
@@ -41,15 +41,16 @@ export async function encodeImage(rgb: Uint8Array | Uint16Array, width: number, 
 
   const note = options.note ?? DEFAULT_NOTE;
   // Orientation 1: the pixels are upright, so the original's rotation must not be applied again.
-  const exif = { IFD0: { Software: 'Polychrome', ImageDescription: note, Orientation: '1' } };
-  let image: sharp.Sharp;
+  const exif = { IFD0: { Software: 'Polychrome', ImageDescription: exifAscii(note), Orientation: '1' } };
+  let image: Sharp;
   if (options.original) {
     // sharp can only carry EXIF over from its input, so the original is the input and our pixels
     // replace its own (blend 'source'). rotate()/resize() make it match our upright size.
     image = sharp(options.original)
       .rotate()
       .resize(width, height, { fit: 'fill' })
-      .composite([{ input: pixels, raw, blend: 'source' }])
+      // sharp's types say Buffer, but it takes any typed array and reads the depth from its type.
+      .composite([{ input: pixels as Buffer, raw, blend: 'source' }])
       .removeAlpha()
       .withExifMerge(exif);
     // Composite in 16-bit so 16-bit pixels are not reduced to 8-bit on the way.
@@ -102,6 +103,14 @@ async function fromSrgb(rgb: Uint8Array | Uint16Array, raw: { width: number; hei
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * libvips reads EXIF strings in its own display form "value (value, ASCII, n components, n bytes)" and
+ * drops a trailing " (...)"; a note that itself ends in ")" gets an empty " ()" for it to drop instead.
+ */
+function exifAscii(text: string): string {
+  return text.endsWith(')') ? `${text} ()` : text;
 }
 
 function provenanceXmp(note: string): string {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { labPlanesToCodes } from '../color/planes.ts';
 import { encodeImage, formatForPath, type OutputFormat } from '../image/encode.ts';
 import { writeNewFileAtomic } from '../io/atomic.ts';
-import { readFullLightness, type Plane } from './photo.ts';
+import { readLightness, type Plane } from './photo.ts';
 import { composeAb, heatmap, previewUrl, rgb8, upsample } from './render.ts';
 import type { OpenPhoto, Sample, StudioSession } from './session.ts';
 import { version } from '../version.ts';
@@ -77,7 +77,7 @@ export async function exportSample(session: StudioSession, photoId: string, samp
   const sample = session.sample(photoId, sampleId);
   const format = options.format ?? formatForPath(target);
   if (!format) throw new Error(`cannot tell the output format of ${target}: use .jpg, .png, .tif or .webp`);
-  const full = await readFullLightness(photo.source.file);
+  const full = await readLightness(photo.source.file);
   const ab = composeAb(layersOf(session, photo, sample), session.config.chromaSize, full);
   const deep = photo.source.sixteenBit && (format === 'png' || format === 'tiff');
   const codes = labPlanesToCodes(full.lightness, ab, deep ? new Uint16Array(full.width * full.height * 3) : new Uint8Array(full.width * full.height * 3));

@@ -3,7 +3,7 @@
 // their L; their own ab is kept at the model's size so they can serve as colour references.
 import sharp from 'sharp';
 import { lightnessOfCodes } from '../color/planes.ts';
-import { describeImageFailure, MAX_PIXELS } from '../image/decode.ts';
+import { describeImageFailure, MAX_PIXELS, toSrgb16 } from '../image/decode.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { labExample } from '../training/photos.ts';
 import { rgbToLab } from '../color/lab.ts';
@@ -79,13 +79,18 @@ export async function readPhoto(file: string, config: ModelConfig, previewSize =
   }
 }
 
-/** L of the whole photo at its full, upright size (8- or 16-bit precision as stored). */
-export async function readFullLightness(file: string): Promise<Plane> {
+/**
+ * L of the upright photo (8- or 16-bit precision as stored), at its full size or, with longSide,
+ * fitted inside longSide x longSide.
+ */
+export async function readLightness(file: string, longSide?: number): Promise<Plane> {
   try {
     const meta = await sharp(file, { limitInputPixels: MAX_PIXELS }).metadata();
     const sixteen = meta.depth === 'ushort';
-    const { data, info } = await sharp(file, { limitInputPixels: MAX_PIXELS })
-      .rotate().toColourspace(sixteen ? 'rgb16' : 'srgb').removeAlpha()
+    let pipeline = sharp(file, { limitInputPixels: MAX_PIXELS }).rotate();
+    if (longSide) pipeline = pipeline.resize({ width: longSide, height: longSide, fit: 'inside', withoutEnlargement: true });
+    pipeline = pipeline.removeAlpha();
+    const { data, info } = await (sixteen ? toSrgb16(pipeline, Boolean(meta.icc)) : pipeline.toColourspace('srgb'))
       .raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const codes = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { width: info.width, height: info.height, lightness: lightnessOfCodes(codes, info.channels) };
