@@ -1,6 +1,6 @@
 // Image input through sharp: EXIF orientation applied, embedded ICC profile converted to sRGB,
 // 8- or 16-bit, grayscale or colour, alpha kept aside. Every failure names the file.
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 export interface DecodedImage {
   width: number;
@@ -51,7 +51,7 @@ export async function decodeImage(input: string | Buffer, name = typeof input ==
  * 16-bit sRGB output of a pipeline. With an embedded profile, sharp converts 16-bit output to
  * Display P3 unless asked for sRGB, so the sRGB profile is requested (not attached) there.
  */
-export function toSrgb16(pipeline: sharp.Sharp, hasProfile: boolean): sharp.Sharp {
+export function toSrgb16(pipeline: Sharp, hasProfile: boolean): Sharp {
   const out = pipeline.toColourspace('rgb16');
   return hasProfile ? out.withIccProfile('srgb', { attach: false }) : out;
 }

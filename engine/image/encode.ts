@@ -9,6 +9,11 @@ export type OutputFormat = 'jpeg' | 'png' | 'tiff' | 'webp';
 
 const EXTENSIONS: Record<string, OutputFormat> = { '.jpg': 'jpeg', '.jpeg': 'jpeg', '.png': 'png', '.tif': 'tiff', '.tiff': 'tiff', '.webp': 'webp' };
 
+/** The usual extension of a format. */
+export function extensionFor(format: OutputFormat): string {
+  return { jpeg: '.jpg', png: '.png', tiff: '.tif', webp: '.webp' }[format];
+}
+
 /** The output format for a file name, by its extension (case-insensitive), or null when it is not one we write. */
 export function formatForPath(file: string): OutputFormat | null {
   return EXTENSIONS[path.extname(file).toLowerCase()] ?? null;

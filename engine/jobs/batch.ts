@@ -4,7 +4,7 @@
 // with no duplicate and no missing output.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { formatForPath, type OutputFormat } from '../image/encode.ts';
+import { extensionFor, formatForPath, type OutputFormat } from '../image/encode.ts';
 import { numberedName } from '../io/atomic.ts';
 import { IMAGE_EXTENSIONS } from '../training/photos.ts';
 import { exportSample } from '../studio/export.ts';
@@ -45,7 +45,6 @@ export interface BatchReport {
   cancelled: boolean;
 }
 
-const EXTENSION: Record<OutputFormat, string> = { jpeg: '.jpg', png: '.png', tiff: '.tif', webp: '.webp' };
 const TEMPORARY = /^\..+\.\d+-[0-9a-f]{8}\.tmp$/;
 
 /** Every file below dir (hidden ones and the `exclude` folder left out), split into images and the rest. */
@@ -78,8 +77,8 @@ function outputNames(item: BatchItem, settings: ColorizeSettings): string[] {
   const format = settings.format ?? formatForPath(item.file) ?? 'png';
   const parsed = path.parse(item.relative);
   const stem = path.join(parsed.dir, parsed.name);
-  if (settings.best || settings.samples === 1) return [`${stem}${EXTENSION[format]}`];
-  return Array.from({ length: settings.samples }, (_, k) => `${stem}-${k + 1}${EXTENSION[format]}`);
+  if (settings.best || settings.samples === 1) return [`${stem}${extensionFor(format)}`];
+  return Array.from({ length: settings.samples }, (_, k) => `${stem}-${k + 1}${extensionFor(format)}`);
 }
 
 export class BatchJob {

@@ -114,13 +114,19 @@ export class StudioSession {
 
   /** Replaces the photo's samples with `count` new ones. */
   drawSamples(photoId: string, request: SampleRequest): Sample[] {
+    this.photo(photoId).samples = [];
+    return this.addSamples(photoId, Array.from({ length: request.count }, (_, i) => request.seed + i), request.temperature);
+  }
+
+  /** Adds one sample per seed to the photo's samples. */
+  addSamples(photoId: string, seeds: number[], temperature: number): Sample[] {
     const photo = this.photo(photoId);
-    photo.samples = Array.from({ length: request.count }, (_, i) => ({
-      id: `s${this.nextSample++}`, kind: 'sample' as const, seed: request.seed + i, temperature: request.temperature,
-      saturation: 1, base: this.draw(request.seed + i, request.temperature), regions: [],
+    const added = seeds.map((seed) => ({
+      id: `s${this.nextSample++}`, kind: 'sample' as const, seed, temperature, saturation: 1, base: this.draw(seed, temperature), regions: [],
     }));
-    this.decode(photo, photo.samples);
-    return photo.samples;
+    photo.samples.push(...added);
+    this.decode(photo, added);
+    return added;
   }
 
   /** Draws a new z for one sample (same id, new seed). */
