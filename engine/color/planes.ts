@@ -29,14 +29,41 @@ function decodeTable(maxCode: number): Float32Array {
   return table;
 }
 
-/** L (0..100) of interleaved 8- or 16-bit sRGB with `channels` values per pixel (alpha ignored). */
+const lightOf = (y: number) => (y > DELTA_CUBED ? 116 * Math.cbrt(y) - 16 : 116 * (y * SLOPE + 4 / 29) - 16);
+
+const Y_STEPS = 1 << 16;
+/** L of relative luminance Y on a grid of 65,537 steps (error below 0.01 L units). */
+const lightnessOfLuminance = Float32Array.from({ length: Y_STEPS + 1 }, (_, i) => lightOf(i / Y_STEPS));
+const grayTables = new Map<number, Float32Array>();
+
+/** L of every code of a gray channel. */
+function grayTable(maxCode: number): Float32Array {
+  let table = grayTables.get(maxCode);
+  if (!table) {
+    table = decodeTable(maxCode).map(lightOf);
+    grayTables.set(maxCode, table);
+  }
+  return table;
+}
+
+/**
+ * L (0..100) of interleaved 8- or 16-bit sRGB codes with `channels` values per pixel: 3 or 4 for
+ * colour, 1 or 2 for gray (alpha ignored).
+ */
 export function lightnessOfCodes(codes: Uint8Array | Uint16Array, channels: number, out?: Float32Array): Float32Array {
-  const table = decodeTable(codes instanceof Uint16Array ? 65535 : 255);
+  const maxCode = codes instanceof Uint16Array ? 65535 : 255;
   const pixels = codes.length / channels;
   const result = out ?? new Float32Array(pixels);
+  if (channels < 3) {
+    const table = grayTable(maxCode);
+    for (let p = 0, i = 0; p < pixels; p++, i += channels) result[p] = table[codes[i]];
+    return result;
+  }
+  const table = decodeTable(maxCode);
+  const [wr, wg, wb] = M_Y;
   for (let p = 0, i = 0; p < pixels; p++, i += channels) {
-    const y = channels >= 3 ? M_Y[0] * table[codes[i]] + M_Y[1] * table[codes[i + 1]] + M_Y[2] * table[codes[i + 2]] : table[codes[i]];
-    result[p] = y > DELTA_CUBED ? 116 * Math.cbrt(y) - 16 : 116 * (y * SLOPE + 4 / 29) - 16;
+    const y = wr * table[codes[i]] + wg * table[codes[i + 1]] + wb * table[codes[i + 2]];
+    result[p] = lightnessOfLuminance[((y >= 1 ? 1 : y) * Y_STEPS + 0.5) | 0];
   }
   return result;
 }
@@ -59,8 +86,6 @@ function encodeTable(maxCode: number): Uint16Array {
   return table;
 }
 
-const fInverse = (t: number) => (t > DELTA ? t * t * t : (t - 4 / 29) / SLOPE);
-
 /**
  * Interleaved sRGB codes from the L plane and interleaved ab; out-of-gamut colours are clipped.
  * The table's 65,537-step grid of linear light keeps the result within one code of the direct
@@ -69,16 +94,18 @@ const fInverse = (t: number) => (t > DELTA ? t * t * t : (t - 4 / 29) / SLOPE);
 export function labPlanesToCodes<T extends Uint8Array | Uint16Array>(lightness: Float32Array, ab: Float32Array, out: T): T {
   const table = encodeTable(out instanceof Uint16Array ? 65535 : 255);
   const pixels = lightness.length;
-  for (let p = 0; p < pixels; p++) {
+  const [r0, r1, r2, g0, g1, g2, b0, b1, b2] = M_INV;
+  for (let p = 0, i = 0; p < pixels; p++, i += 3) {
     const fy = (lightness[p] + 16) / 116;
-    const x = WHITE_X * fInverse(fy + ab[p * 2] / 500);
-    const y = fInverse(fy);
-    const z = WHITE_Z * fInverse(fy - ab[p * 2 + 1] / 200);
-    for (let c = 0; c < 3; c++) {
-      const linear = M_INV[c * 3] * x + M_INV[c * 3 + 1] * y + M_INV[c * 3 + 2] * z;
-      const clipped = linear <= 0 ? 0 : linear >= 1 ? 1 : linear;
-      out[p * 3 + c] = table[Math.round(clipped * ENCODE_STEPS)];
-    }
+    const fx = fy + ab[p * 2] / 500, fz = fy - ab[p * 2 + 1] / 200;
+    const x = WHITE_X * (fx > DELTA ? fx * fx * fx : (fx - 4 / 29) / SLOPE);
+    const y = fy > DELTA ? fy * fy * fy : (fy - 4 / 29) / SLOPE;
+    const z = WHITE_Z * (fz > DELTA ? fz * fz * fz : (fz - 4 / 29) / SLOPE);
+    const r = r0 * x + r1 * y + r2 * z, g = g0 * x + g1 * y + g2 * z, b = b0 * x + b1 * y + b2 * z;
+    // Clipped to [0, 1] and rounded to the table's grid (+0.5 and truncation: values are >= 0).
+    out[i] = table[((r <= 0 ? 0 : r >= 1 ? 1 : r) * ENCODE_STEPS + 0.5) | 0];
+    out[i + 1] = table[((g <= 0 ? 0 : g >= 1 ? 1 : g) * ENCODE_STEPS + 0.5) | 0];
+    out[i + 2] = table[((b <= 0 ? 0 : b >= 1 ? 1 : b) * ENCODE_STEPS + 0.5) | 0];
   }
   return out;
 }

@@ -87,11 +87,14 @@ export async function readLightness(file: string, longSide?: number): Promise<Pl
   try {
     const meta = await sharp(file, { limitInputPixels: MAX_PIXELS }).metadata();
     const sixteen = meta.depth === 'ushort';
+    // A gray photo is read as one channel: a third of the data, and its L is a table look-up.
+    const gray = (meta.channels ?? 3) <= 2;
     let pipeline = sharp(file, { limitInputPixels: MAX_PIXELS }).rotate();
     if (longSide) pipeline = pipeline.resize({ width: longSide, height: longSide, fit: 'inside', withoutEnlargement: true });
     pipeline = pipeline.removeAlpha();
-    const { data, info } = await (sixteen ? toSrgb16(pipeline, Boolean(meta.icc)) : pipeline.toColourspace('srgb'))
-      .raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (gray) pipeline = pipeline.toColourspace(sixteen ? 'grey16' : 'b-w');
+    else pipeline = sixteen ? toSrgb16(pipeline, Boolean(meta.icc)) : pipeline.toColourspace('srgb');
+    const { data, info } = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const codes = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { width: info.width, height: info.height, lightness: lightnessOfCodes(codes, info.channels) };
   } catch (error) {

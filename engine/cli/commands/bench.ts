@@ -1,21 +1,28 @@
-// `polychrome bench engine|train`: speed against peers, printed with ratios.
+// `polychrome bench engine|train|colorize`: speed against peers, printed with ratios.
+import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { benchColorize } from '../../bench/colorize-bench.ts';
 import { benchEngine } from '../../bench/engine-bench.ts';
 import { benchTraining } from '../../bench/train-bench.ts';
-import { positiveInteger, start } from '../shared.ts';
+import { MODELS, positiveInteger, start } from '../shared.ts';
+
+const SUITES = ['engine', 'train', 'colorize'];
 
 export function register(program: Command): void {
   program
     .command('bench')
     .description('speed benchmarks, printed with ratios against their peers')
-    .argument('<suite>', 'which benchmark: engine or train')
+    .argument('<suite>', `which benchmark: ${SUITES.join(', ')}`)
     .option('--runs <n>', 'timed runs per measurement (median is reported)', positiveInteger, 5)
     .option('--batch <n>', 'images per training step (train)', positiveInteger, 8)
-    .action(async (suite: string, options: { runs: number; batch: number }) => {
-      if (suite !== 'engine' && suite !== 'train') throw new InvalidArgumentError(`unknown benchmark "${suite}"; available: engine, train`);
+    .option('--photo <file>', 'photo to measure (colorize; default: a synthetic 12-megapixel JPEG)')
+    .option('--model <dir>', 'model folder (colorize; default: the shipped default model)')
+    .action(async (suite: string, options: { runs: number; batch: number; photo?: string; model?: string }) => {
+      if (!SUITES.includes(suite)) throw new InvalidArgumentError(`unknown benchmark "${suite}"; available: ${SUITES.join(', ')}`);
       await start();
       const log = (line: string) => console.log(line);
       if (suite === 'engine') await benchEngine({ runs: options.runs, log });
-      else await benchTraining({ runs: options.runs, batch: options.batch, log });
+      else if (suite === 'train') await benchTraining({ runs: options.runs, batch: options.batch, log });
+      else await benchColorize({ runs: options.runs, photo: options.photo, modelDir: options.model ?? path.join(MODELS, 'default'), log });
     });
 }
