@@ -1,5 +1,6 @@
 // Pixels of a sample: screen-size previews for the gallery and full-resolution files, with the
 // original's metadata and a provenance note, written atomically and never over an existing file.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { labPlanesToCodes } from '../color/planes.ts';
 import { encodeImage, formatForPath, type OutputFormat } from '../image/encode.ts';
@@ -85,6 +86,7 @@ export async function exportSample(session: StudioSession, photoId: string, samp
     format, quality: options.quality, original: photo.source.file, note: provenanceNote(sample, options.modelName),
   });
   try {
+    await fs.mkdir(path.dirname(target), { recursive: true });
     return await writeNewFileAtomic(target, encoded);
   } catch (error) {
     throw new Error(`cannot write ${target}: ${(error as Error).message}`);
