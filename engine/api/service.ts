@@ -40,6 +40,8 @@ export class EngineService {
   private session!: StudioSession;
   private modelName = 'default';
   private readonly jobs = new Map<string, Job>();
+  /** Previews by decoded state: a sample is rendered again only when it changed. */
+  private readonly previews = new WeakMap<object, string>();
   private nextJob = 1;
 
   private constructor(private readonly options: ServiceOptions) {}
@@ -120,8 +122,18 @@ export class EngineService {
       id: sample.id, kind: sample.kind, seed: sample.seed, temperature: sample.temperature, saturation: sample.saturation,
       regions: sample.regions.length, bitsPerDim: sample.decoded!.bitsPerDim, mostProbable: sample === best,
       reference: sample.reference ? { photoId: sample.reference.photoId, name: path.basename(sample.reference.file) } : undefined,
-      preview: await samplePreview(this.session, photoId, sample.id),
+      preview: await this.previewOf(photoId, sample.id),
     })));
+  }
+
+  private async previewOf(photoId: string, sampleId: string): Promise<string> {
+    const decoded = this.session.sample(photoId, sampleId).decoded!;
+    let preview = this.previews.get(decoded);
+    if (!preview) {
+      preview = await samplePreview(this.session, photoId, sampleId);
+      this.previews.set(decoded, preview);
+    }
+    return preview;
   }
 
   private addJob(kind: JobView['kind'], total: number, controls: Omit<Job, 'view'>): Job {

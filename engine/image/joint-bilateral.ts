@@ -105,30 +105,39 @@ export function jointBilateralUpsample(
   }
 
   // The grid: for each spatial sample and level, the weighted sums of a and b and the total weight.
+  // The spatial Gaussian is separable: first along each low-resolution row, then down the columns.
   const columns = gridAxisWeights(lowWidth, options.radius, options.sigmaSpatial);
   const rows = gridAxisWeights(lowHeight, options.radius, options.sigmaSpatial);
   const taps = columns.taps;
   const gridWidth = columns.samples;
-  const grid = new Float32Array(rows.samples * gridWidth * levels * 3);
-  for (let gy = 0; gy < rows.samples; gy++) {
+  const cellSize = levels * 3;
+  const across = new Float32Array(lowHeight * gridWidth * cellSize);
+  for (let qy = 0; qy < lowHeight; qy++) {
     for (let gx = 0; gx < gridWidth; gx++) {
-      const cell = (gy * gridWidth + gx) * levels * 3;
-      for (let ty = 0; ty < taps; ty++) {
-        const wy = rows.weights[gy * taps + ty];
-        if (wy === 0) continue;
-        for (let tx = 0; tx < taps; tx++) {
-          const wx = columns.weights[gx * taps + tx];
-          if (wx === 0) continue;
-          const q = (rows.first[gy] + ty) * lowWidth + columns.first[gx] + tx;
-          const a = ab[q * 2], b = ab[q * 2 + 1];
-          for (let k = 0, at = cell; k < levels; k++, at += 3) {
-            const w = wy * wx * range[k * lowCount + q];
-            grid[at] += w * a;
-            grid[at + 1] += w * b;
-            grid[at + 2] += w;
-          }
+      const cell = (qy * gridWidth + gx) * cellSize;
+      for (let tx = 0; tx < taps; tx++) {
+        const wx = columns.weights[gx * taps + tx];
+        if (wx === 0) continue;
+        const q = qy * lowWidth + columns.first[gx] + tx;
+        const a = ab[q * 2], b = ab[q * 2 + 1];
+        for (let k = 0, at = cell; k < levels; k++, at += 3) {
+          const w = wx * range[k * lowCount + q];
+          across[at] += w * a;
+          across[at + 1] += w * b;
+          across[at + 2] += w;
         }
       }
+    }
+  }
+  const grid = new Float32Array(rows.samples * gridWidth * cellSize);
+  const rowSize = gridWidth * cellSize;
+  for (let gy = 0; gy < rows.samples; gy++) {
+    const target = gy * rowSize;
+    for (let ty = 0; ty < taps; ty++) {
+      const wy = rows.weights[gy * taps + ty];
+      if (wy === 0) continue;
+      const source = (rows.first[gy] + ty) * rowSize;
+      for (let i = 0; i < rowSize; i++) grid[target + i] += wy * across[source + i];
     }
   }
 
