@@ -96,7 +96,7 @@ describe('browser server', () => {
   it('runs operations, takes uploads of dropped photos and streams job events', async () => {
     const info = await (await api('info', {})).json();
     expect(info).toMatchObject({ ok: true, value: { model: 'default' } });
-    const upload = await fetch(`${base}/api/upload?name=${encodeURIComponent('../dropped photo.png')}`, { method: 'POST', headers: { 'X-Polychrome-Token': server.token }, body: png });
+    const upload = await fetch(`${base}/api/upload?name=${encodeURIComponent('../dropped photo.png')}`, { method: 'POST', headers: { 'X-Polychrome-Token': server.token }, body: new Uint8Array(png) });
     const { value: { file } } = await upload.json();
     expect(file).toBe(path.join(dir, 'imports', 'dropped photo.png'));
     const opened = await (await api('openPhoto', { file })).json();
