@@ -62,6 +62,7 @@ export function describeImageFailure(error: Error): string {
   if (/unsupported image format/i.test(message)) return 'it is not an image in a supported format (JPEG, PNG, WebP, TIFF, GIF, AVIF, HEIF)';
   if (/pixel limit/i.test(message)) return `it has more than ${MAX_PIXELS.toLocaleString('en')} pixels`;
   if (/premature end|truncated|unexpected end/i.test(message)) return 'the file is truncated';
+  if (/libpng read error|corrupt jpeg data|corrupt header|bad huffman|invalid (png|jpeg)/i.test(message)) return 'the file is damaged (its image data cannot be decoded)';
   if (/ENOENT|input file is missing/i.test(message)) return 'the file does not exist';
   if (/EISDIR|is a directory/i.test(message)) return 'it is a folder, not a file';
   if (/EACCES|permission denied/i.test(message)) return 'permission denied';

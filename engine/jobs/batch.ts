@@ -167,7 +167,9 @@ export class BatchJob {
           written.push(planned[k]); // complete: written atomically before a kill
           continue;
         }
-        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.mkdir(path.dirname(target), { recursive: true }).catch((error: Error) => {
+          throw new Error(`cannot write ${target}: ${error.message}`);
+        });
         const actual = await exportSample(this.session, photo.id, sample.id, target, { format: this.settings.format ?? formatForPath(target) ?? 'png', quality: this.settings.quality, modelName: this.options.modelName });
         written.push(path.relative(this.output, actual));
       }
