@@ -94,6 +94,9 @@ describe('engine service', () => {
     expect(samples[0].saturation).toBe(1.5);
     samples = await service.handle('rerollRegion', { photoId: gray.id, sampleId: samples[2].id, strokes: [{ points: [[0.2, 0.2], [0.4, 0.3]], radius: 0.1 }] }) as SampleView[];
     expect(samples[2].regions).toBe(1);
+    const loupe = await service.handle('loupe', { photoId: gray.id, sampleId: samples[0].id }) as { image: string; original: string; width: number };
+    expect(loupe.width).toBe(48); // never enlarged past the photo
+    expect(loupe.original).toMatch(/^data:image\/jpeg;base64,/);
     const map = await service.handle('ambiguity', { photoId: gray.id }) as { image: string; maxSpread: number };
     expect(map.maxSpread).toBeGreaterThan(0);
     const reference = await service.handle('openPhoto', { file: path.join(dir, 'photos', 'colour.png') }) as { id: string };

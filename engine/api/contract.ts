@@ -25,6 +25,7 @@ export const REQUESTS = {
   setSaturation: z.object({ photoId: id, sampleId: id, factor: z.number().min(0).max(3) }).strict(),
   rerollRegion: z.object({ photoId: id, sampleId: id, strokes: z.array(stroke).min(1).max(100), seed: seed.optional() }).strict(),
   ambiguity: z.object({ photoId: id }).strict(),
+  loupe: z.object({ photoId: id, sampleId: id }).strict(),
   transfer: z.object({
     photoId: id, referenceId: id, strength: z.number().min(0).max(1).optional(),
     freedom: z.array(z.number().min(0).max(1)).min(1).max(16).optional(), seed: seed.optional(),
@@ -102,6 +103,8 @@ export interface Results {
   setSaturation: SampleView[];
   rerollRegion: SampleView[];
   ambiguity: { image: string; maxSpread: number; meanSpread: number };
+  /** One sample and the original at loupe size (up to 1600 px), for zoom, pan and before/after. */
+  loupe: { image: string; original: string; width: number; height: number };
   transfer: SampleView[];
   timeline: { frames: string[] };
   exportSample: { file: string };

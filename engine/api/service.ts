@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../backend.ts';
 import { BatchJob, folderBatch } from '../jobs/batch.ts';
 import { loadModel } from '../model/model-folder.ts';
-import { ambiguityPreview, exportSample, photoPreviews, samplePreview } from '../studio/export.ts';
+import { ambiguityPreview, exportSample, loupeImages, photoPreviews, samplePreview } from '../studio/export.ts';
 import type { OpenPhoto } from '../studio/session.ts';
 import { StudioSession } from '../studio/session.ts';
 import { exportTimeline, timelinePreviews } from '../studio/timeline.ts';
@@ -181,6 +181,7 @@ export class EngineService {
       return this.sampleViews(photoId);
     },
     ambiguity: ({ photoId }) => ambiguityPreview(this.session, photoId),
+    loupe: ({ photoId, sampleId }) => loupeImages(this.session, photoId, sampleId),
     transfer: async ({ photoId, referenceId, strength, freedom, seed }) => {
       this.session.transfer(photoId, referenceId, { strength, freedom, seed });
       return this.sampleViews(photoId);

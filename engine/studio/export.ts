@@ -5,7 +5,8 @@ import path from 'node:path';
 import { labPlanesToCodes } from '../color/planes.ts';
 import { encodeImage, formatForPath, type OutputFormat } from '../image/encode.ts';
 import { writeNewFileAtomic } from '../io/atomic.ts';
-import { readLightness, type Plane } from './photo.ts';
+import sharp from 'sharp';
+import { LOUPE_SIZE, readLightness, type Plane } from './photo.ts';
 import { composeAb, heatmap, previewUrl, rgb8, upsample } from './render.ts';
 import type { OpenPhoto, Sample, StudioSession } from './session.ts';
 import { version } from '../version.ts';
@@ -18,14 +19,29 @@ function layersOf(session: StudioSession, photo: OpenPhoto, sample: Sample) {
   return sample.decoded!.layers;
 }
 
-export function renderPlane(session: StudioSession, photo: OpenPhoto, sample: Sample, plane: Plane): Uint8Array {
-  return rgb8(plane, composeAb(layersOf(session, photo, sample), session.config.chromaSize, plane));
+export function renderPreview(session: StudioSession, photo: OpenPhoto, sample: Sample, plane: Plane): Uint8Array {
+  return rgb8(plane, composeAb(layersOf(session, photo, sample), session.config.chromaSize, plane, 'preview'));
 }
 
 export async function samplePreview(session: StudioSession, photoId: string, sampleId: string): Promise<string> {
   const photo = session.photo(photoId);
   const { preview } = photo.source;
-  return previewUrl(renderPlane(session, photo, session.sample(photoId, sampleId), preview), preview.width, preview.height);
+  return previewUrl(renderPreview(session, photo, session.sample(photoId, sampleId), preview), preview.width, preview.height);
+}
+
+/** The loupe: one sample and the photo as it is, both at LOUPE_SIZE (or the photo's size if smaller). */
+export async function loupeImages(session: StudioSession, photoId: string, sampleId: string): Promise<{ image: string; original: string; width: number; height: number }> {
+  const photo = session.photo(photoId);
+  const sample = session.sample(photoId, sampleId);
+  photo.loupe ??= await readLightness(photo.source.file, LOUPE_SIZE);
+  const plane = photo.loupe;
+  const original = await sharp(photo.source.file).rotate().resize({ width: LOUPE_SIZE, height: LOUPE_SIZE, fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb').removeAlpha().jpeg({ quality: 85 }).toBuffer();
+  return {
+    image: await previewUrl(renderPreview(session, photo, sample, plane), plane.width, plane.height),
+    original: `data:image/jpeg;base64,${original.toString('base64')}`,
+    width: plane.width, height: plane.height,
+  };
 }
 
 /** The photo as it is (colour or gray) and as its L alone, at preview size. */
@@ -43,7 +59,7 @@ export async function ambiguityPreview(session: StudioSession, photoId: string):
   const size = session.config.chromaSize;
   const pairs = new Float32Array(spread.length * 2);
   spread.forEach((v, i) => { pairs[i * 2] = v / AMBIGUITY_FULL_SCALE; });
-  const upsampled = upsample(pairs, size, preview);
+  const upsampled = upsample(pairs, size, preview, 'preview');
   const values = new Float32Array(preview.width * preview.height);
   for (let p = 0; p < values.length; p++) values[p] = upsampled[p * 2];
   return {

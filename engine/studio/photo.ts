@@ -8,8 +8,10 @@ import type { ModelConfig } from '../model/config.ts';
 import { labExample } from '../training/photos.ts';
 import { rgbToLab } from '../color/lab.ts';
 
-/** Long side of preview images (gallery and loupe). */
-export const PREVIEW_SIZE = 1024;
+/** Long side of gallery previews: small enough to re-render a sample well within 100 ms. */
+export const PREVIEW_SIZE = 480;
+/** Long side of the loupe view (zoom, pan, before/after), rendered for one sample on request. */
+export const LOUPE_SIZE = 1600;
 
 export interface Plane {
   width: number;

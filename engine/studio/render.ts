@@ -26,9 +26,13 @@ export function denormalise(config: ModelConfig, chroma: Float32Array): Float32A
   return out;
 }
 
+/** How finely the upsampling is computed: exactly enough for files, a coarser grid for previews. */
+export type Quality = 'full' | 'preview';
+
 /** Upsamples low-resolution ab to the plane's size, guided by its L. */
-export function upsample(ab: Float32Array, size: number, plane: Plane, out?: Float32Array<ArrayBuffer>): Float32Array {
-  return jointBilateralUpsample(ab, size, size, plane.lightness, plane.width, plane.height, { ...DEFAULT_JOINT_BILATERAL, guideScale: 0.01 }, out);
+export function upsample(ab: Float32Array, size: number, plane: Plane, quality: Quality = 'full', out?: Float32Array<ArrayBuffer>): Float32Array {
+  const options = { ...DEFAULT_JOINT_BILATERAL, guideScale: 0.01, gridSteps: quality === 'preview' ? 2 : undefined };
+  return jointBilateralUpsample(ab, size, size, plane.lightness, plane.width, plane.height, options, out);
 }
 
 /** Soft edge of region masks: about 0.3 % of the photo's width, at least one pixel. */
@@ -40,12 +44,12 @@ function featherFor(width: number): number {
  * The sample's ab at the plane's size: the base layer, then each region layer mixed in by its
  * mask, so pixels outside every mask keep the base layer's values exactly.
  */
-export function composeAb(layers: ChromaLayer[], size: number, plane: Plane): Float32Array {
-  const out = upsample(layers[0].ab, size, plane);
+export function composeAb(layers: ChromaLayer[], size: number, plane: Plane, quality: Quality = 'full'): Float32Array {
+  const out = upsample(layers[0].ab, size, plane, quality);
   if (layers.length === 1) return out;
   const layer = new Float32Array(out.length);
   for (const { ab, strokes } of layers.slice(1)) {
-    upsample(ab, size, plane, layer);
+    upsample(ab, size, plane, quality, layer);
     const mask = rasteriseStrokes(strokes ?? [], plane.width, plane.height, featherFor(plane.width));
     for (let p = 0; p < mask.length; p++) {
       const m = mask[p];

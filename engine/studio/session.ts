@@ -6,7 +6,7 @@ import type { ColorizationModel } from '../model/colorization-model.ts';
 import type { Conditions } from '../flow/network.ts';
 import { interpolatePath, type InterpolationMode, type Latent, mixLatents, replaceRegion, scaleLatent, transferFreedom } from './latents.ts';
 import { cellCovered, type Stroke, validateStrokes } from './mask.ts';
-import { readPhoto, type PhotoSource } from './photo.ts';
+import { type Plane, readPhoto, type PhotoSource } from './photo.ts';
 import { type ChromaLayer, composeLowAb, denormalise } from './render.ts';
 
 export interface RegionLayer {
@@ -34,6 +34,8 @@ export interface Sample {
 export interface OpenPhoto {
   id: string;
   source: PhotoSource;
+  /** L at loupe size, read when the loupe first shows the photo. */
+  loupe?: Plane;
   conditions: Conditions;
   samples: Sample[];
 }

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { writeNewFileAtomic } from '../io/atomic.ts';
 import type { InterpolationMode, Latent } from './latents.ts';
 import { type Plane, readLightness } from './photo.ts';
-import { previewUrl, rgb8, upsample } from './render.ts';
+import { previewUrl, type Quality, rgb8, upsample } from './render.ts';
 import type { StudioSession } from './session.ts';
 
 export interface TimelineRequest {
@@ -17,7 +17,7 @@ export interface TimelineRequest {
 }
 
 /** RGB of every frame at the plane's size. */
-export function renderFrames(session: StudioSession, photoId: string, request: TimelineRequest, plane: Plane, onFrame?: (done: number, total: number) => void): Uint8Array[] {
+export function renderFrames(session: StudioSession, photoId: string, request: TimelineRequest, plane: Plane, quality: Quality, onFrame?: (done: number, total: number) => void): Uint8Array[] {
   const photo = session.photo(photoId);
   const latents = session.interpolate(photoId, request.keyframes, request.frames, request.mode);
   const size = session.config.chromaSize;
@@ -26,7 +26,7 @@ export function renderFrames(session: StudioSession, photoId: string, request: T
   for (let start = 0; start < latents.length; start += 8) {
     const { ab } = session.decodeLatents(photo, latents.slice(start, start + 8));
     for (const low of ab) {
-      frames.push(rgb8(plane, upsample(low, size, plane)));
+      frames.push(rgb8(plane, upsample(low, size, plane, quality)));
       onFrame?.(frames.length, latents.length);
     }
   }
@@ -36,7 +36,7 @@ export function renderFrames(session: StudioSession, photoId: string, request: T
 /** Frame previews for scrubbing in the studio. */
 export async function timelinePreviews(session: StudioSession, photoId: string, request: TimelineRequest): Promise<string[]> {
   const plane = session.photo(photoId).source.preview;
-  const frames = renderFrames(session, photoId, request, plane);
+  const frames = renderFrames(session, photoId, request, plane, 'preview');
   return Promise.all(frames.map((rgb) => previewUrl(rgb, plane.width, plane.height)));
 }
 
@@ -56,7 +56,7 @@ export interface TimelineExport extends TimelineRequest {
 export async function exportTimeline(session: StudioSession, photoId: string, request: TimelineExport, onFrame?: (done: number, total: number) => void): Promise<{ frames: string[]; animation: string }> {
   const photo = session.photo(photoId);
   const plane = await readLightness(photo.source.file, request.size === 0 ? undefined : request.size ?? 1024);
-  const rgbFrames = renderFrames(session, photoId, request, plane, onFrame);
+  const rgbFrames = renderFrames(session, photoId, request, plane, 'full', onFrame);
   const stem = path.parse(photo.source.file).name;
   await fs.mkdir(request.outputDir, { recursive: true });
   const folder = await newFolder(path.join(request.outputDir, `${stem} timeline`));
