@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../backend.ts';
-import { BatchJob, folderBatch } from '../jobs/batch.ts';
+import { folderBatch } from '../jobs/batch.ts';
 import { loadModel } from '../model/model-folder.ts';
 import { ambiguityPreview, exportSample, loupeImages, photoPreviews, samplePreview } from '../studio/export.ts';
 import type { OpenPhoto } from '../studio/session.ts';
@@ -225,11 +225,12 @@ export class EngineService {
     const output = this.options.paths.check(request.output);
     // Its own session, so the batch never disturbs the photos open in the studio.
     const session = new StudioSession(this.session.model);
-    let batch: BatchJob | null = null;
-    const job = this.addJob('batch', 0, { pause: () => batch?.pause(), resume: () => batch?.resume(), cancel: () => batch?.cancel() });
-    batch = await folderBatch(session, { ...request, input, output }, {
+    // The job is registered once the batch could be set up (a refusal leaves no job behind).
+    let job: Job | null = null;
+    const batch = await folderBatch(session, { ...request, input, output }, {
       modelName: this.modelName,
       onEvent: (event) => {
+        if (!job) return;
         const view = job.view;
         if (event.type === 'start') Object.assign(view, { total: event.total, done: event.total - event.pending });
         else if (event.type === 'file') view.detail = path.basename(event.file);
@@ -243,16 +244,18 @@ export class EngineService {
         this.publish(job);
       },
     });
+    job = this.addJob('batch', 0, { pause: () => batch.pause(), resume: () => batch.resume(), cancel: () => batch.cancel() });
+    const started: Job = job;
     void batch.run().then((report) => {
-      job.view.state = report.cancelled ? 'cancelled' : 'done';
-      job.view.detail = `${report.done} of ${report.total} colorized, ${report.failed.length} failed, ${report.skipped.length} skipped`;
-      this.publish(job);
+      started.view.state = report.cancelled ? 'cancelled' : 'done';
+      started.view.detail = `${report.done} of ${report.total} colorized, ${report.failed.length} failed, ${report.skipped.length} skipped`;
+      this.publish(started);
     }, (error: Error) => {
-      job.view.state = 'failed';
-      job.view.errors.push(error.message);
-      this.publish(job);
+      started.view.state = 'failed';
+      started.view.errors.push(error.message);
+      this.publish(started);
     }).finally(() => session.closeAll());
-    return { jobId: job.view.id };
+    return { jobId: started.view.id };
   }
 
   /** A fine-tune of the current model in a worker thread; the result joins the model list. */
