@@ -17,6 +17,7 @@ type Bridge = { [O in Operation]: (request: Request<O>) => Promise<Results[O]> }
   chooseSaveTarget(suggestedName: string): Promise<string | null>;
   session(): Promise<SessionInfo>;
   onNavigate?(listener: (view: string) => void): () => void;
+  onMenu?(listener: (command: 'open-photos' | 'export') => void): () => void;
 };
 
 const bridge = (window as unknown as { polychrome?: Bridge }).polychrome;
@@ -78,6 +79,11 @@ export const dialogs = bridge ? {
 
 export function onNavigate(listener: (view: string) => void): () => void {
   return bridge?.onNavigate?.(listener) ?? (() => {});
+}
+
+/** File › Open photos… and Export… from the application menu. */
+export function onMenu(listener: (command: 'open-photos' | 'export') => void): () => void {
+  return bridge?.onMenu?.(listener) ?? (() => {});
 }
 
 /** A link that downloads a written file (browser mode). */
