@@ -8,7 +8,7 @@ import type { EngineEvent, Operation, Request, Results } from '../engine/api/con
 
 /** Every operation of the contract, in its order. */
 export const OPERATION_NAMES = [
-  'info', 'listModels', 'selectModel', 'openPhoto', 'closePhoto', 'sample', 'reroll', 'setSaturation', 'rerollRegion',
+  'info', 'listModels', 'selectModel', 'listPhotos', 'openPhoto', 'closePhoto', 'sample', 'reroll', 'setSaturation', 'rerollRegion',
   'ambiguity', 'loupe', 'transfer', 'timeline', 'exportSample', 'exportTimeline', 'startBatch', 'startFinetune',
   'pauseJob', 'resumeJob', 'cancelJob',
 ] as const satisfies readonly Operation[];

@@ -80,6 +80,9 @@ describe('engine service', () => {
     const info = await service.handle('info', {}) as { model: string; backend: string; models: { name: string }[] };
     expect(info.model).toBe('default');
     expect(info.backend).toMatch(/wasm|cpu|tensorflow/i);
+    const listed = await service.handle('listPhotos', { paths: [path.join(dir, 'photos'), path.join(dir, 'photos', 'gray.png')] }) as { files: string[] };
+    expect(listed.files.map((f) => path.relative(dir, f))).toEqual(['photos/broken.jpg', 'photos/colour.png', 'photos/gray.png', 'photos/sub/again.png', 'photos/sub/more.png', 'photos/gray.png']);
+    await expect(service.handle('listPhotos', { paths: [dir] })).rejects.toThrow(/outside the folders/);
     const gray = await service.handle('openPhoto', { file: path.join(dir, 'photos', 'gray.png') }) as { id: string; colour: boolean; original: string };
     expect(gray.colour).toBe(false);
     expect(gray.original).toMatch(/^data:image\/jpeg;base64,/);

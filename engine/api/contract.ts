@@ -18,6 +18,7 @@ export const REQUESTS = {
   info: z.object({}).strict(),
   listModels: z.object({}).strict(),
   selectModel: z.object({ name: modelName }).strict(),
+  listPhotos: z.object({ paths: z.array(filePath).min(1).max(10_000) }).strict(),
   openPhoto: z.object({ file: filePath }).strict(),
   closePhoto: z.object({ photoId: id }).strict(),
   sample: z.object({ photoId: id, count: z.number().int().min(1).max(32), temperature, seed }).strict(),
@@ -96,6 +97,8 @@ export interface Results {
   info: EngineInfo;
   listModels: ModelView[];
   selectModel: EngineInfo;
+  /** The photos among the paths: files as they are, folders searched for images. */
+  listPhotos: { files: string[] };
   openPhoto: PhotoView;
   closePhoto: { closed: true };
   sample: SampleView[];

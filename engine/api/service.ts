@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../backend.ts';
-import { folderBatch } from '../jobs/batch.ts';
+import { folderBatch, listInputs } from '../jobs/batch.ts';
 import { loadModel } from '../model/model-folder.ts';
 import { ambiguityPreview, exportSample, loupeImages, photoPreviews, samplePreview } from '../studio/export.ts';
 import type { OpenPhoto } from '../studio/session.ts';
@@ -158,6 +158,16 @@ export class EngineService {
     selectModel: async ({ name }) => {
       await this.useModel(name);
       return this.info();
+    },
+    listPhotos: async ({ paths }) => {
+      const files: string[] = [];
+      for (const given of paths) {
+        const checked = this.options.paths.check(given);
+        const stat = await fs.stat(checked).catch(() => null);
+        if (!stat) throw new Error(`${checked} does not exist`);
+        files.push(...(stat.isDirectory() ? (await listInputs(checked)).images : [checked]));
+      }
+      return { files };
     },
     openPhoto: async ({ file }) => this.photoView(await this.session.open(this.options.paths.check(file))),
     closePhoto: async ({ photoId }) => {

@@ -1,7 +1,7 @@
 // The studio's state, shared by every view: open photos and their samples, jobs, the loss curves
 // of fine-tunes, and what went wrong.
 import type { EngineInfo, JobView, PhotoView, SampleView } from '../../../engine/api/contract.ts';
-import { call, importFiles, onEvent, session, type SessionInfo } from './engine.ts';
+import { call, importFiles, mode, onEvent, session, type SessionInfo } from './engine.ts';
 
 export type View = 'library' | 'gallery' | 'transfer' | 'timeline' | 'batch' | 'train';
 export interface LossPoint { step: number; train?: number; validation?: number }
@@ -67,11 +67,37 @@ export async function openFiles(paths: string[]): Promise<void> {
   }
 }
 
+/** Imports dropped or picked files; folders (dropped ones) contribute the photos inside them. */
 export async function importDropped(files: File[]): Promise<PhotoView[]> {
   const before = app.photos.length;
-  const paths = await busy('Importing', () => importFiles(files));
-  if (paths) await openFiles(paths);
+  const listed = await busy('Importing', async () => call('listPhotos', { paths: await importFiles(files) }));
+  if (listed) await openFiles(listed.files);
   return app.photos.slice(before);
+}
+
+/**
+ * The files of a drop. Electron gives folders as entries with a path (the engine lists them);
+ * a browser gives them as directory entries, read here into their image files.
+ */
+export async function droppedFiles(data: DataTransfer | null): Promise<File[]> {
+  if (!data) return [];
+  if (mode === 'electron') return Array.from(data.files);
+  const entries = Array.from(data.items).map((item) => item.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
+  const files: File[] = [];
+  const walk = async (entry: FileSystemEntry): Promise<void> => {
+    if (entry.isFile) {
+      if (/\.(jpe?g|png|webp|tiff?|gif|avif|heic|heif)$/i.test(entry.name)) files.push(await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject)));
+      return;
+    }
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    for (;;) {
+      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+      if (batch.length === 0) return;
+      for (const child of batch) await walk(child);
+    }
+  };
+  for (const entry of entries) await walk(entry);
+  return entries.length ? files : Array.from(data.files);
 }
 
 export function setSamples(photoId: string, samples: SampleView[]): void {
