@@ -93,6 +93,12 @@ describe('engine service', () => {
     expect(best.bitsPerDim).toBe(Math.min(...samples.map((s) => s.bitsPerDim)));
     samples = await service.handle('reroll', { photoId: gray.id, sampleId: samples[1].id, seed: 77 }) as SampleView[];
     expect(samples[1].seed).toBe(77);
+    // Without a seed, the re-roll computed ahead while idle is used: a new seed, a new picture.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = samples[1];
+    samples = await service.handle('reroll', { photoId: gray.id, sampleId: before.id }) as SampleView[];
+    expect(samples[1].seed).not.toBe(before.seed);
+    expect(samples[1].preview).not.toBe(before.preview);
     samples = await service.handle('setSaturation', { photoId: gray.id, sampleId: samples[0].id, factor: 1.5 }) as SampleView[];
     expect(samples[0].saturation).toBe(1.5);
     samples = await service.handle('rerollRegion', { photoId: gray.id, sampleId: samples[2].id, strokes: [{ points: [[0.2, 0.2], [0.4, 0.3]], radius: 0.1 }] }) as SampleView[];

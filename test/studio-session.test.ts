@@ -82,6 +82,16 @@ describe('studio session', () => {
     expect(rerolled.seed).toBe(99);
     expect(rerolled.base).not.toEqual(before);
     expect(photo.samples.slice(1).map((s) => s.base)).toEqual(others);
+    // A re-roll computed ahead is the same as one computed on the spot.
+    const prepared = session.prepareReroll(photo.id, 1, 1);
+    const adopted = session.reroll(photo.id, samples[2].id, undefined, prepared);
+    expect(adopted.seed).toBe(prepared.seed);
+    const direct = session.decodeLatents(photo, [adopted.base]);
+    expect(adopted.decoded!.layers[0].ab).toEqual(direct.ab[0]);
+    expect(adopted.decoded!.bitsPerDim).toBeCloseTo(direct.bitsPerDim[0], 5);
+    // Prepared for another temperature: not used.
+    const other = session.prepareReroll(photo.id, 0.5, 1);
+    expect(session.reroll(photo.id, samples[3].id, undefined, other).seed).not.toBe(other.seed);
     const ranked = session.ranked(photo.id);
     const bits = ranked.map((s) => s.decoded!.bitsPerDim);
     expect(bits).toEqual([...bits].sort((a, b) => a - b));

@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../backend.ts';
 import { folderBatch, listInputs } from '../jobs/batch.ts';
 import { loadModel } from '../model/model-folder.ts';
-import { ambiguityPreview, exportSample, loupeImages, photoPreviews, samplePreview } from '../studio/export.ts';
-import type { OpenPhoto } from '../studio/session.ts';
+import { ambiguityPreview, exportSample, loupeImages, photoPreviews, previewOfLayers, samplePreview } from '../studio/export.ts';
+import type { OpenPhoto, PreparedReroll } from '../studio/session.ts';
 import { StudioSession } from '../studio/session.ts';
 import { exportTimeline, timelinePreviews } from '../studio/timeline.ts';
 import { version } from '../version.ts';
@@ -34,6 +34,9 @@ interface Job {
   cancel: () => void;
 }
 
+/** Quiet time after the last request before a re-roll is computed ahead. */
+const PREPARE_AFTER_IDLE_MS = 120;
+
 type Handlers = { [O in Operation]: (request: Request<O>) => Promise<Results[O]> };
 
 export class EngineService {
@@ -42,6 +45,10 @@ export class EngineService {
   private readonly jobs = new Map<string, Job>();
   /** Previews by decoded state: a sample is rendered again only when it changed. */
   private readonly previews = new WeakMap<object, string>();
+  /** The next re-roll of the photo last worked on, computed while the studio is idle. */
+  private prepared: PreparedReroll | null = null;
+  private preparing: ReturnType<typeof setTimeout> | null = null;
+  private nextPreparation: { photoId: string; temperature: number; saturation: number } | null = null;
   private nextJob = 1;
 
   private constructor(private readonly options: ServiceOptions) {}
@@ -54,6 +61,8 @@ export class EngineService {
 
   /** Validates and runs one request; every refusal names the operation and the problem. */
   async handle(operation: string, args: unknown): Promise<unknown> {
+    // Work computed ahead waits while requests come in: it is scheduled again after them.
+    this.postponePreparation();
     const parsed = parseRequest(operation, args);
     try {
       return await (this.handlers[parsed.operation] as (request: unknown) => Promise<unknown>)(parsed.request);
@@ -64,6 +73,7 @@ export class EngineService {
   }
 
   dispose(): void {
+    if (this.preparing) clearTimeout(this.preparing);
     for (const job of this.jobs.values()) job.cancel();
     this.session.closeAll();
     this.session.model.dispose();
@@ -102,6 +112,7 @@ export class EngineService {
     }
     this.session = new StudioSession(model);
     this.modelName = name;
+    this.prepared = null;
   }
 
   private async info(): Promise<EngineInfo> {
@@ -134,6 +145,39 @@ export class EngineService {
       this.previews.set(decoded, preview);
     }
     return preview;
+  }
+
+  /**
+   * Once the studio has been idle a moment after a re-roll or new samples, computes the photo's
+   * next re-roll (z, decode, preview), so the user's next click on Re-roll is answered at once.
+   * Requests that follow an action straight away (previews, the loupe) run first; one arriving
+   * while the decode runs waits for it (about 80 ms with the default model on one wasm thread).
+   */
+  private prepareNextReroll(photoId: string, temperature: number, saturation: number): void {
+    this.nextPreparation = { photoId, temperature, saturation };
+    this.postponePreparation();
+  }
+
+  private postponePreparation(): void {
+    if (this.preparing) clearTimeout(this.preparing);
+    const next = this.nextPreparation;
+    if (!next) return;
+    const session = this.session;
+    this.preparing = setTimeout(() => {
+      this.preparing = null;
+      this.nextPreparation = null;
+      if (session !== this.session) return;
+      try {
+        const prepared = session.prepareReroll(next.photoId, next.temperature, next.saturation);
+        const photo = session.photo(next.photoId);
+        void previewOfLayers(session, photo, prepared.decoded.layers).then((preview) => {
+          this.previews.set(prepared.decoded, preview);
+          this.prepared = prepared;
+        });
+      } catch {
+        // The photo was closed meanwhile: nothing to prepare.
+      }
+    }, PREPARE_AFTER_IDLE_MS);
   }
 
   private addJob(kind: JobView['kind'], total: number, controls: Omit<Job, 'view'>): Job {
@@ -176,11 +220,17 @@ export class EngineService {
     },
     sample: async ({ photoId, count, temperature, seed }) => {
       this.session.drawSamples(photoId, { count, temperature, seed });
-      return this.sampleViews(photoId);
+      const views = await this.sampleViews(photoId);
+      this.prepareNextReroll(photoId, temperature, 1);
+      return views;
     },
     reroll: async ({ photoId, sampleId, seed }) => {
-      this.session.reroll(photoId, sampleId, seed);
-      return this.sampleViews(photoId);
+      const prepared = this.prepared;
+      this.prepared = null;
+      const sample = this.session.reroll(photoId, sampleId, seed, prepared ?? undefined);
+      const views = await this.sampleViews(photoId);
+      this.prepareNextReroll(photoId, sample.temperature, sample.saturation);
+      return views;
     },
     setSaturation: async ({ photoId, sampleId, factor }) => {
       this.session.setSaturation(photoId, sampleId, factor);

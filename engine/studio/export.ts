@@ -7,7 +7,7 @@ import { encodeImage, formatForPath, type OutputFormat } from '../image/encode.t
 import { writeNewFileAtomic } from '../io/atomic.ts';
 import sharp from 'sharp';
 import { LOUPE_SIZE, readLightness, type Plane } from './photo.ts';
-import { composeAb, heatmap, previewUrl, rgb8, upsample } from './render.ts';
+import { type ChromaLayer, composeAb, heatmap, previewUrl, rgb8, upsample } from './render.ts';
 import type { OpenPhoto, Sample, StudioSession } from './session.ts';
 import { version } from '../version.ts';
 
@@ -21,6 +21,12 @@ function layersOf(session: StudioSession, photo: OpenPhoto, sample: Sample) {
 
 export function renderPreview(session: StudioSession, photo: OpenPhoto, sample: Sample, plane: Plane): Uint8Array {
   return rgb8(plane, composeAb(layersOf(session, photo, sample), session.config.chromaSize, plane, 'preview'));
+}
+
+/** A preview of decoded layers that belong to no sample yet (a re-roll computed ahead). */
+export async function previewOfLayers(session: StudioSession, photo: OpenPhoto, layers: ChromaLayer[]): Promise<string> {
+  const { preview } = photo.source;
+  return previewUrl(rgb8(preview, composeAb(layers, session.config.chromaSize, preview, 'preview')), preview.width, preview.height);
 }
 
 export async function samplePreview(session: StudioSession, photoId: string, sampleId: string): Promise<string> {

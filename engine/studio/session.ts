@@ -31,6 +31,16 @@ export interface Sample {
   decoded?: { layers: ChromaLayer[]; bitsPerDim: number };
 }
 
+/** A re-roll computed ahead: its seed, z and decoded chroma, for one photo at one setting. */
+export interface PreparedReroll {
+  photoId: string;
+  seed: number;
+  temperature: number;
+  saturation: number;
+  base: Latent;
+  decoded: NonNullable<Sample['decoded']>;
+}
+
 export interface OpenPhoto {
   id: string;
   source: PhotoSource;
@@ -131,12 +141,29 @@ export class StudioSession {
     return added;
   }
 
-  /** Draws a new z for one sample (same id, new seed). */
-  reroll(photoId: string, sampleId: string, seed = this.nextSeed++): Sample {
+  /**
+   * Draws a new z for one sample (same id, new seed). Without a seed, a re-roll computed ahead for
+   * this photo at the sample's temperature and saturation is used when there is one.
+   */
+  reroll(photoId: string, sampleId: string, seed?: number, prepared?: PreparedReroll): Sample {
     const sample = this.sample(photoId, sampleId);
-    Object.assign(sample, { kind: 'sample', seed, base: this.draw(seed, sample.temperature), regions: [], reference: undefined, decoded: undefined });
+    const ready = seed === undefined && prepared?.photoId === photoId && prepared.temperature === sample.temperature && prepared.saturation === sample.saturation;
+    if (ready) {
+      Object.assign(sample, { kind: 'sample', seed: prepared.seed, base: prepared.base, regions: [], reference: undefined, decoded: prepared.decoded });
+      return sample;
+    }
+    const next = seed ?? this.nextSeed++;
+    Object.assign(sample, { kind: 'sample', seed: next, base: this.draw(next, sample.temperature), regions: [], reference: undefined, decoded: undefined });
     this.decode(this.photo(photoId), [sample]);
     return sample;
+  }
+
+  /** The photo's next re-roll, drawn and decoded ahead (while the studio waits for the user). */
+  prepareReroll(photoId: string, temperature: number, saturation: number): PreparedReroll {
+    const seed = this.nextSeed++;
+    const probe: Sample = { id: 'prepared', kind: 'sample', seed, temperature, saturation, base: this.draw(seed, temperature), regions: [] };
+    this.decode(this.photo(photoId), [probe]);
+    return { photoId, seed, temperature, saturation, base: probe.base, decoded: probe.decoded! };
   }
 
   setSaturation(photoId: string, sampleId: string, factor: number): Sample {
