@@ -140,6 +140,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chromium', () => {
     await byTest('transfer').click();
     await expect.poll(() => byTest('transfer-result').isVisible()).toBe(true);
     await shot('transfer');
+    // The result is the chosen sample in the gallery: export it.
+    await byTest('nav-gallery').click();
+    expect(await byTest('sample-card').last().textContent()).toContain('from reference.png');
+    const target = path.join(dir, 'exports', 'transferred.png');
+    await byTest('export-target').fill(target);
+    await byTest('export').click();
+    await expect.poll(() => byTest('exported').textContent()).toContain(target);
+    expect((await sharp(target).metadata()).exif?.toString('latin1')).toMatch(/colour transfer from reference\.png/);
   });
 
   it('timeline: two keyframes, preview and scrub, export PNG frames and an animation', async () => {
