@@ -64,7 +64,7 @@ beforeAll(async () => {
   await fs.mkdir(SCREENSHOTS, { recursive: true });
 
   server = spawn(process.execPath, ['engine/bin/polychrome.js', 'serve', '--port', '0', '--root', dir,
-    '--models', path.join(dir, 'models'), '--user-models', path.join(dir, 'user-models')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--models', path.join(dir, 'models'), '--user-models', path.join(dir, 'user-models'), '--imports', path.join(dir, 'imports')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';
     server.stdout!.on('data', (chunk: Buffer) => {
@@ -95,6 +95,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in Chromium', () => {
     await dropFile('main', path.join(dir, 'drops', 'street scan.png'));
     await expect.poll(() => byTest('library-photo').count()).toBe(1);
     expect(await byTest('library-photo').textContent()).toContain('street scan.png');
+    // The dropped bytes reached the engine as a file, unchanged.
+    expect((await fs.readFile(path.join(dir, 'imports', 'street scan.png'))).equals(await fs.readFile(path.join(dir, 'drops', 'street scan.png')))).toBe(true);
     await shot('library');
   });
 

@@ -30,10 +30,11 @@ export function register(program: Command): void {
     .option('--models <dir>', 'shipped models folder', MODELS)
     .option('--user-models <dir>', 'folder of your fine-tuned models', defaultUserModels())
     .option('--model <name>', 'model to start with', 'default')
-    .action(async (options: { port: number; host: string; root?: string[]; models: string; userModels: string; model: string }) => {
+    .option('--imports <dir>', 'where photos dropped into the browser are stored (default: a new temporary folder)')
+    .action(async (options: { port: number; host: string; root?: string[]; models: string; userModels: string; model: string; imports?: string }) => {
       const server = await startServer({
         port: options.port, host: options.host, roots: options.root ?? [os.homedir()], staticDir: RENDERER,
-        builtInModels: options.models, userModels: options.userModels, model: options.model,
+        builtInModels: options.models, userModels: options.userModels, model: options.model, importsDir: options.imports,
       });
       process.stderr.write(`Polychrome ${version} · engine backend: ${server.backend}\n`);
       console.log(`Polychrome studio: ${server.url}`);
