@@ -2,21 +2,21 @@
 // pixel. RGB is in [0, 1]; L in [0, 100], a and b in CIELAB units.
 
 // Linear sRGB -> XYZ (D65), IEC 61966-2-1; rows sum to the D65 white point.
-const M = [
+export const M = [
   0.4124564, 0.3575761, 0.1804375,
   0.2126729, 0.7151522, 0.0721750,
   0.0193339, 0.1191920, 0.9503041,
 ];
 // Its inverse.
-const M_INV = [
+export const M_INV = [
   3.2404542, -1.5371385, -0.4985314,
   -0.9692660, 1.8760108, 0.0415560,
   0.0556434, -0.2040259, 1.0572252,
 ];
-const WHITE = [0.95047, 1.0, 1.08883];
-const DELTA = 6 / 29;
-const DELTA_CUBED = DELTA ** 3;
-const SLOPE = 1 / (3 * DELTA * DELTA);
+export const WHITE = [0.95047, 1.0, 1.08883];
+export const DELTA = 6 / 29;
+export const DELTA_CUBED = DELTA ** 3;
+export const SLOPE = 1 / (3 * DELTA * DELTA);
 
 export function srgbToLinear(c: number): number {
   return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;

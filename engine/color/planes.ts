@@ -2,16 +2,11 @@
 // A 12-megapixel photo is 36 million channel values, so the sRGB transfer curve is tabulated
 // instead of calling pow per value.
 
-const M_Y = [0.2126729, 0.7151522, 0.072175];
-const M_INV = [
-  3.2404542, -1.5371385, -0.4985314,
-  -0.969266, 1.8760108, 0.041556,
-  0.0556434, -0.2040259, 1.0572252,
-];
-const WHITE_X = 0.95047, WHITE_Z = 1.08883;
-const DELTA = 6 / 29;
-const DELTA_CUBED = DELTA ** 3;
-const SLOPE = 1 / (3 * DELTA * DELTA);
+import { DELTA, DELTA_CUBED, M, M_INV, SLOPE, WHITE } from './lab.ts';
+
+/** The Y row of the sRGB -> XYZ matrix. */
+const M_Y = M.slice(3, 6);
+const [WHITE_X, , WHITE_Z] = WHITE;
 
 const decodeTables = new Map<number, Float32Array>();
 

@@ -43,7 +43,7 @@ export async function decodeImage(input: string | Buffer, name = typeof input ==
     const grayscale = (meta.channels ?? 3) <= 2 || meta.space === 'b-w' || meta.space === 'grey16';
     return { width: info.width, height: info.height, rgb, alpha, grayscale, bitDepth: sixteen ? 16 : 8, format: meta.format ?? 'unknown' };
   } catch (error) {
-    throw new Error(`cannot read ${name}: ${describeImageFailure(error as Error)}`);
+    throw readFailure(name, error);
   }
 }
 
@@ -54,6 +54,11 @@ export async function decodeImage(input: string | Buffer, name = typeof input ==
 export function toSrgb16(pipeline: Sharp, hasProfile: boolean): Sharp {
   const out = pipeline.toColourspace('rgb16');
   return hasProfile ? out.withIccProfile('srgb', { attach: false }) : out;
+}
+
+/** The error for a file sharp could not read: its name and why, in a reader's words. */
+export function readFailure(name: string, error: unknown): Error {
+  return new Error(`cannot read ${name}: ${describeImageFailure(error as Error)}`);
 }
 
 /** A reader's words for why sharp could not decode a file. */

@@ -4,8 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
+/** A hidden name beside the target, unique to this process and call. */
+function temporaryPath(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
 export async function writeFileAtomic(target: string, data: Buffer | string): Promise<void> {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = temporaryPath(target);
   try {
     await fs.writeFile(temporary, data);
     await fs.rename(temporary, target);
@@ -29,9 +34,9 @@ export function numberedName(target: string, n: number): string {
  * without hard links it is renamed after a check. Returns the path written.
  */
 export async function writeNewFileAtomic(target: string, data: Buffer | string): Promise<string> {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  await fs.writeFile(temporary, data);
+  const temporary = temporaryPath(target);
   try {
+    await fs.writeFile(temporary, data);
     for (let n = 1; ; n++) {
       const candidate = numberedName(target, n);
       try {
@@ -51,6 +56,7 @@ export async function writeNewFileAtomic(target: string, data: Buffer | string):
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+/** Whether anything (file, folder, even a broken link) has this name. */
+export async function exists(file: string): Promise<boolean> {
   return fs.lstat(file).then(() => true, () => false);
 }

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { extensionFor, formatForPath, type OutputFormat } from '../image/encode.ts';
-import { numberedName } from '../io/atomic.ts';
+import { exists, numberedName } from '../io/atomic.ts';
 import { IMAGE_EXTENSIONS } from '../training/photos.ts';
 import { exportSample } from '../studio/export.ts';
 import type { StudioSession } from '../studio/session.ts';
@@ -197,9 +197,6 @@ export class BatchJob {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.lstat(file).then(() => true, () => false);
-}
 
 export interface FolderBatchRequest extends ColorizeSettings {
   input: string;

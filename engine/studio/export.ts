@@ -2,52 +2,46 @@
 // original's metadata and a provenance note, written atomically and never over an existing file.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { labPlanesToCodes } from '../color/planes.ts';
 import { encodeImage, formatForPath, type OutputFormat } from '../image/encode.ts';
 import { writeNewFileAtomic } from '../io/atomic.ts';
-import sharp from 'sharp';
+import { version } from '../version.ts';
 import { LOUPE_SIZE, readLightness, type Plane } from './photo.ts';
 import { type ChromaLayer, composeAb, heatmap, previewUrl, rgb8, upsample } from './render.ts';
 import type { OpenPhoto, Sample, StudioSession } from './session.ts';
-import { version } from '../version.ts';
 
 /** Full scale of the ambiguity map: a chroma spread of this many CIELAB units is the brightest. */
 export const AMBIGUITY_FULL_SCALE = 30;
 
-function layersOf(session: StudioSession, photo: OpenPhoto, sample: Sample) {
-  session.ranked(photo.id); // decodes whatever is not decoded yet
-  return sample.decoded!.layers;
+/** Decoded layers rendered on a plane as an encoded preview. */
+function previewOn(session: StudioSession, layers: ChromaLayer[], plane: Plane): Promise<string> {
+  return previewUrl(rgb8(plane, composeAb(layers, session.config.chromaSize, plane, 'preview')), plane.width, plane.height);
 }
 
-export function renderPreview(session: StudioSession, photo: OpenPhoto, sample: Sample, plane: Plane): Uint8Array {
-  return rgb8(plane, composeAb(layersOf(session, photo, sample), session.config.chromaSize, plane, 'preview'));
+/** A gallery preview of decoded layers (of a sample, or of a re-roll computed ahead). */
+export function previewOfLayers(session: StudioSession, photo: OpenPhoto, layers: ChromaLayer[]): Promise<string> {
+  return previewOn(session, layers, photo.source.preview);
 }
 
-/** A preview of decoded layers that belong to no sample yet (a re-roll computed ahead). */
-export async function previewOfLayers(session: StudioSession, photo: OpenPhoto, layers: ChromaLayer[]): Promise<string> {
-  const { preview } = photo.source;
-  return previewUrl(rgb8(preview, composeAb(layers, session.config.chromaSize, preview, 'preview')), preview.width, preview.height);
-}
-
-export async function samplePreview(session: StudioSession, photoId: string, sampleId: string): Promise<string> {
-  const photo = session.photo(photoId);
-  const { preview } = photo.source;
-  return previewUrl(renderPreview(session, photo, session.sample(photoId, sampleId), preview), preview.width, preview.height);
+export function samplePreview(session: StudioSession, photoId: string, sampleId: string): Promise<string> {
+  return previewOfLayers(session, session.photo(photoId), session.layers(photoId, sampleId));
 }
 
 /** The loupe: one sample and the photo as it is, both at LOUPE_SIZE (or the photo's size if smaller). */
 export async function loupeImages(session: StudioSession, photoId: string, sampleId: string): Promise<{ image: string; original: string; width: number; height: number }> {
   const photo = session.photo(photoId);
-  const sample = session.sample(photoId, sampleId);
-  photo.loupe ??= await readLightness(photo.source.file, LOUPE_SIZE);
-  const plane = photo.loupe;
-  const original = await sharp(photo.source.file).rotate().resize({ width: LOUPE_SIZE, height: LOUPE_SIZE, fit: 'inside', withoutEnlargement: true })
+  photo.loupe ??= await readLoupe(photo.source.file);
+  const { plane, original } = photo.loupe;
+  return { image: await previewOn(session, session.layers(photoId, sampleId), plane), original, width: plane.width, height: plane.height };
+}
+
+/** The photo's L and the photo itself at loupe size, read once per photo. */
+async function readLoupe(file: string): Promise<{ plane: Plane; original: string }> {
+  const plane = await readLightness(file, LOUPE_SIZE);
+  const jpeg = await sharp(file).rotate().resize({ width: LOUPE_SIZE, height: LOUPE_SIZE, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb').removeAlpha().jpeg({ quality: 85 }).toBuffer();
-  return {
-    image: await previewUrl(renderPreview(session, photo, sample, plane), plane.width, plane.height),
-    original: `data:image/jpeg;base64,${original.toString('base64')}`,
-    width: plane.width, height: plane.height,
-  };
+  return { plane, original: `data:image/jpeg;base64,${jpeg.toString('base64')}` };
 }
 
 /** The photo as it is (colour or gray) and as its L alone, at preview size. */
@@ -101,7 +95,7 @@ export async function exportSample(session: StudioSession, photoId: string, samp
   const format = options.format ?? formatForPath(target);
   if (!format) throw new Error(`cannot tell the output format of ${target}: use .jpg, .png, .tif or .webp`);
   const full = await readLightness(photo.source.file);
-  const ab = composeAb(layersOf(session, photo, sample), session.config.chromaSize, full);
+  const ab = composeAb(session.layers(photoId, sampleId), session.config.chromaSize, full);
   const deep = photo.source.sixteenBit && (format === 'png' || format === 'tiff');
   const codes = labPlanesToCodes(full.lightness, ab, deep ? new Uint16Array(full.width * full.height * 3) : new Uint8Array(full.width * full.height * 3));
   const encoded = await encodeImage(codes, full.width, full.height, {

@@ -3,7 +3,7 @@
 // their L; their own ab is kept at the model's size so they can serve as colour references.
 import sharp from 'sharp';
 import { lightnessOfCodes } from '../color/planes.ts';
-import { describeImageFailure, MAX_PIXELS, toSrgb16 } from '../image/decode.ts';
+import { MAX_PIXELS, readFailure, toSrgb16 } from '../image/decode.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { labExample } from '../training/photos.ts';
 import { rgbToLab } from '../color/lab.ts';
@@ -47,9 +47,6 @@ function hasColour(chroma: Float32Array, config: ModelConfig): boolean {
   return false;
 }
 
-function readError(file: string, error: unknown): Error {
-  return new Error(`cannot read ${file}: ${describeImageFailure(error as Error)}`);
-}
 
 export async function readPhoto(file: string, config: ModelConfig, previewSize = PREVIEW_SIZE): Promise<PhotoSource> {
   try {
@@ -77,7 +74,7 @@ export async function readPhoto(file: string, config: ModelConfig, previewSize =
       example,
     };
   } catch (error) {
-    throw readError(file, error);
+    throw readFailure(file, error);
   }
 }
 
@@ -100,6 +97,6 @@ export async function readLightness(file: string, longSide?: number): Promise<Pl
     const codes = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { width: info.width, height: info.height, lightness: lightnessOfCodes(codes, info.channels) };
   } catch (error) {
-    throw readError(file, error);
+    throw readFailure(file, error);
   }
 }

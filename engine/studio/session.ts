@@ -44,8 +44,8 @@ export interface PreparedReroll {
 export interface OpenPhoto {
   id: string;
   source: PhotoSource;
-  /** L at loupe size, read when the loupe first shows the photo. */
-  loupe?: Plane;
+  /** L and the photo itself at loupe size, read when the loupe first shows the photo. */
+  loupe?: { plane: Plane; original: string };
   conditions: Conditions;
   samples: Sample[];
 }
@@ -191,6 +191,13 @@ export class StudioSession {
     sample.decoded = undefined;
     this.decode(photo, [sample]);
     return sample;
+  }
+
+  /** The sample's decoded layers (decoded now if it changed since). */
+  layers(photoId: string, sampleId: string): ChromaLayer[] {
+    const sample = this.sample(photoId, sampleId);
+    this.decode(this.photo(photoId), [sample]);
+    return sample.decoded!.layers;
   }
 
   /** The photo's samples from most to least probable under the model (lowest NLL first). */
